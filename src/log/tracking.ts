@@ -1,0 +1,232 @@
+// Message tracking: one row per message and one per delivery attempt and recipient. Writes
+// are batched (one transaction every flush interval) so the hot path never waits on the store.
+import type { Store } from '../store/store.js';
+import type { TrackingDeliveriesTable, TrackingMessagesTable } from '../store/schema.js';
+import type { Envelope, RecipientResult } from '../queue/types.js';
+import type { Logger } from '../util/log.js';
+import { sql, type Insertable } from 'kysely';
+
+export type MessageStatus =
+  | 'queued'
+  | 'delivered'
+  | 'deferred'
+  | 'bounced'
+  | 'partly-bounced'
+  | 'deleted'
+  | 'held'
+  | 'expired';
+
+type Op =
+  | { kind: 'message'; row: Insertable<TrackingMessagesTable> }
+  | { kind: 'attempt'; rows: Insertable<TrackingDeliveriesTable>[] }
+  | { kind: 'status'; queueId: string; status: MessageStatus; at: number };
+
+export class TrackingLog {
+  private ops: Op[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly node: string,
+    private readonly log: Logger,
+    private readonly flushIntervalMs = 200,
+  ) {}
+
+  received(envelope: Envelope): void {
+    this.push({
+      kind: 'message',
+      row: {
+        queue_id: envelope.id,
+        node: this.node,
+        received_at: envelope.receivedAt,
+        client_ip: envelope.client.ip,
+        helo: envelope.client.helo,
+        sender: envelope.sender,
+        recipients: JSON.stringify(envelope.recipients.map((r) => r.address)),
+        recipient_count: envelope.recipients.length,
+        size: envelope.size,
+        message_id: envelope.messageId ?? null,
+        subject: envelope.subject ?? null,
+        status: 'queued',
+        updated_at: envelope.receivedAt,
+      },
+    });
+  }
+
+  attempt(queueId: string, results: RecipientResult[], at = Date.now()): void {
+    if (results.length === 0) return;
+    this.push({
+      kind: 'attempt',
+      rows: results.map((r) => ({
+        queue_id: queueId,
+        at,
+        recipient: r.address,
+        result: r.outcome,
+        reply: r.reply.slice(0, 2000),
+        host: r.host ?? null,
+      })),
+    });
+  }
+
+  status(queueId: string, status: MessageStatus, at = Date.now()): void {
+    this.push({ kind: 'status', queueId, status, at });
+  }
+
+  private push(op: Op): void {
+    this.ops.push(op);
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.flushIntervalMs);
+    }
+  }
+
+  /** Writes everything pending; resolves when it is in the store. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const ops = this.ops;
+    this.ops = [];
+    if (ops.length === 0) return;
+    try {
+      await this.store.db.transaction().execute(async (trx) => {
+        const messages = ops.flatMap((o) => (o.kind === 'message' ? [o.row] : []));
+        for (let i = 0; i < messages.length; i += 200) {
+          await trx
+            .insertInto('tracking_messages')
+            .values(messages.slice(i, i + 200))
+            .onConflict((oc) => oc.column('queue_id').doNothing())
+            .execute();
+        }
+        const attempts = ops.flatMap((o) => (o.kind === 'attempt' ? o.rows : []));
+        for (let i = 0; i < attempts.length; i += 200) {
+          await trx.insertInto('tracking_deliveries').values(attempts.slice(i, i + 200)).execute();
+        }
+        for (const o of ops) {
+          if (o.kind !== 'status') continue;
+          await trx
+            .updateTable('tracking_messages')
+            .set({ status: o.status, updated_at: o.at })
+            .where('queue_id', '=', o.queueId)
+            .execute();
+        }
+      });
+    } catch (err) {
+      // Tracking must never stop mail: keep the rows for the next flush, but not forever.
+      this.log.warn({ err, pending: ops.length }, 'cannot write message tracking; will retry');
+      if (this.ops.length < 100_000) this.ops = ops.concat(this.ops);
+      if (!this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          void this.flush();
+        }, 2000);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}
+
+export interface TrackingQuery {
+  sender?: string;
+  recipient?: string;
+  since?: number;
+  until?: number;
+  /** Final or current status of the message, or a delivery result of any attempt. */
+  result?: string;
+  queueId?: string;
+  limit?: number;
+}
+
+export interface TrackedMessage {
+  queueId: string;
+  node: string;
+  receivedAt: number;
+  clientIp: string;
+  helo: string;
+  sender: string;
+  recipients: string[];
+  size: number;
+  messageId: string | null;
+  subject: string | null;
+  status: string;
+  deliveries: { at: number; recipient: string; result: string; reply: string; host: string | null }[];
+}
+
+/** "*" is a wildcard; matching is case-insensitive. */
+function likePattern(text: string): string {
+  const escaped = text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  return escaped.includes('*') ? escaped.replace(/\*/g, '%') : escaped;
+}
+
+export async function queryTracking(store: Store, q: TrackingQuery): Promise<TrackedMessage[]> {
+  const { db } = store;
+  let query = db.selectFrom('tracking_messages').selectAll();
+  if (q.queueId) query = query.where('queue_id', '=', q.queueId);
+  if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
+  if (q.until !== undefined) query = query.where('received_at', '<=', q.until);
+  if (q.sender !== undefined) {
+    const p = likePattern(q.sender);
+    query = query.where(sql<boolean>`lower(sender) like ${p} escape '\\'`);
+  }
+  if (q.recipient !== undefined) {
+    const p = likePattern(q.recipient);
+    query = query.where(sql<boolean>`lower(recipients) like ${`%"${p}"%`} escape '\\'`);
+  }
+  if (q.result !== undefined) {
+    const result = q.result;
+    query = query.where((eb) =>
+      eb.or([
+        eb('status', '=', result),
+        eb.exists(
+          eb
+            .selectFrom('tracking_deliveries as d')
+            .select('d.id')
+            .whereRef('d.queue_id', '=', 'tracking_messages.queue_id')
+            .where('d.result', '=', result),
+        ),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('received_at', 'desc')
+    .limit(q.limit ?? 100)
+    .execute();
+  if (rows.length === 0) return [];
+  const deliveries = await db
+    .selectFrom('tracking_deliveries')
+    .selectAll()
+    .where(
+      'queue_id',
+      'in',
+      rows.map((r) => r.queue_id),
+    )
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    queueId: r.queue_id,
+    node: r.node,
+    receivedAt: r.received_at,
+    clientIp: r.client_ip,
+    helo: r.helo,
+    sender: r.sender,
+    recipients: JSON.parse(r.recipients) as string[],
+    size: r.size,
+    messageId: r.message_id,
+    subject: r.subject,
+    status: r.status,
+    deliveries: deliveries
+      .filter((d) => d.queue_id === r.queue_id)
+      .map((d) => ({ at: d.at, recipient: d.recipient, result: d.result, reply: d.reply, host: d.host })),
+  }));
+}

@@ -1,0 +1,69 @@
+// Schema migrations, the same for SQLite and PostgreSQL; only the auto-increment column
+// type differs between the two.
+import type { Kysely, Migration } from 'kysely';
+import type { StoreKind } from './store.js';
+
+type Db = Kysely<unknown>;
+
+export function migrations(kind: StoreKind): Record<string, Migration> {
+  const serial = kind === 'postgres' ? 'bigserial' : 'integer';
+  const time = kind === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '0001_core': {
+      async up(db: Db) {
+        await db.schema
+          .createTable('settings')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('document', 'text', (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('tracking_messages')
+          .addColumn('queue_id', 'varchar(32)', (c) => c.primaryKey())
+          .addColumn('node', 'varchar(255)', (c) => c.notNull())
+          .addColumn('received_at', time, (c) => c.notNull())
+          .addColumn('client_ip', 'varchar(64)', (c) => c.notNull())
+          .addColumn('helo', 'text', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('recipients', 'text', (c) => c.notNull())
+          .addColumn('recipient_count', 'integer', (c) => c.notNull())
+          .addColumn('size', time, (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('subject', 'text')
+          .addColumn('status', 'varchar(32)', (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('tracking_messages_received')
+          .on('tracking_messages')
+          .column('received_at')
+          .execute();
+        await db.schema.createIndex('tracking_messages_sender').on('tracking_messages').column('sender').execute();
+        await db.schema
+          .createTable('tracking_deliveries')
+          .addColumn('id', serial, (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('queue_id', 'varchar(32)', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('recipient', 'text', (c) => c.notNull())
+          .addColumn('result', 'varchar(32)', (c) => c.notNull())
+          .addColumn('reply', 'text', (c) => c.notNull())
+          .addColumn('host', 'text')
+          .execute();
+        await db.schema
+          .createIndex('tracking_deliveries_queue_id')
+          .on('tracking_deliveries')
+          .column('queue_id')
+          .execute();
+        await db.schema
+          .createIndex('tracking_deliveries_recipient')
+          .on('tracking_deliveries')
+          .column('recipient')
+          .execute();
+      },
+      async down(db: Db) {
+        for (const t of ['tracking_deliveries', 'tracking_messages', 'settings']) await db.schema.dropTable(t).execute();
+      },
+    },
+  };
+}
