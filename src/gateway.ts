@@ -55,7 +55,8 @@ export class Gateway {
       const tracking = new TrackingLog(store, config.nodeName, log);
       const delivery = new DeliveryAgent({ settings: settings.current, log, mxPort: config.mxPort });
       const handler: MessageHandler = {
-        handle: (message, recipients) => delivery.deliver(message.envelope, recipients, () => message.openBody()),
+        handle: (message, recipients) =>
+          delivery.deliver(message.envelope, recipients, () => message.openBody()),
       };
       const queue = new QueueManager({
         spool,
@@ -137,7 +138,9 @@ export class Gateway {
   async stop(): Promise<void> {
     this.log.info('stopping');
     this.settings.stop();
-    await new Promise<void>((resolve) => (this.controlServer ? this.controlServer.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.controlServer ? this.controlServer.close(() => resolve()) : resolve(),
+    );
     await this.smtp.close();
     await this.queue.stop();
     await this.delivery.close();
@@ -162,7 +165,9 @@ function bounceMaker(reportingMta: () => string): BounceMaker {
         address: f.address,
         action: 'failed',
         status: f.expired ? '4.4.7' : statusFromReply(f.reply, f.code),
-        diagnostic: f.expired ? `smtp; message expired in the queue; last error: ${f.reply}` : `smtp; ${f.reply}`,
+        diagnostic: f.expired
+          ? `smtp; message expired in the queue; last error: ${f.reply}`
+          : `smtp; ${f.reply}`,
         remoteMta: f.host,
         orcpt: f.orcpt,
       })),

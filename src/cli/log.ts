@@ -2,7 +2,15 @@ import type { Command } from 'commander';
 import { openStore } from '../store/store.js';
 import { queryTracking, type TrackingQuery } from '../log/tracking.js';
 import { parseDuration } from '../config/units.js';
-import { CliError, EXIT, nodeConfig, printJson, printTable, withNodeOptions, type NodeOptions } from './common.js';
+import {
+  CliError,
+  EXIT,
+  nodeConfig,
+  printJson,
+  printTable,
+  withNodeOptions,
+  type NodeOptions,
+} from './common.js';
 
 interface TrackingOptions extends NodeOptions {
   sender?: string;
@@ -20,7 +28,8 @@ function parseTime(text: string, flag: string): number {
   const ago = parseDuration(text);
   if (ago !== undefined) return Date.now() - ago;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new CliError(`${flag}: "${text}" is neither a duration (2h) nor a date/time`, EXIT.usage);
+  if (Number.isNaN(t))
+    throw new CliError(`${flag}: "${text}" is neither a duration (2h) nor a date/time`, EXIT.usage);
   return t;
 }
 
@@ -46,7 +55,8 @@ export function registerLog(program: Command): void {
       if (opts.id) q.queueId = opts.id;
       if (opts.limit) {
         const n = Number(opts.limit);
-        if (!Number.isInteger(n) || n < 1) throw new CliError(`--limit: "${opts.limit}" is not a positive number`, EXIT.usage);
+        if (!Number.isInteger(n) || n < 1)
+          throw new CliError(`--limit: "${opts.limit}" is not a positive number`, EXIT.usage);
         q.limit = n;
       }
       const store = await openStore(nodeConfig(opts).databaseUrl);
@@ -66,10 +76,22 @@ export function registerLog(program: Command): void {
             m.subject ?? '',
           ]);
           for (const d of m.deliveries) {
-            rows.push([`  ${new Date(d.at).toISOString()}`, '', d.host ?? '', '', d.recipient, '', d.result, d.reply]);
+            rows.push([
+              `  ${new Date(d.at).toISOString()}`,
+              '',
+              d.host ?? '',
+              '',
+              d.recipient,
+              '',
+              d.result,
+              d.reply,
+            ]);
           }
         }
-        printTable(['TIME', 'QUEUE ID', 'CLIENT/HOST', 'SENDER', 'RECIPIENTS', 'SIZE', 'RESULT', 'SUBJECT/REPLY'], rows);
+        printTable(
+          ['TIME', 'QUEUE ID', 'CLIENT/HOST', 'SENDER', 'RECIPIENTS', 'SIZE', 'RESULT', 'SUBJECT/REPLY'],
+          rows,
+        );
       } finally {
         await store.close();
       }

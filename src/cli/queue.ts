@@ -9,7 +9,16 @@ import { isEmptyFilter, type QueueEntrySummary, type QueueFilter } from '../queu
 import { QUEUE_NAMES, type QueueName } from '../queue/types.js';
 import { toRuntimeSettings, defaultSettingsDocument } from '../config/settings.js';
 import { silentLogger } from '../util/log.js';
-import { CliError, EXIT, formatAge, nodeConfig, printJson, printTable, withNodeOptions, type NodeOptions } from './common.js';
+import {
+  CliError,
+  EXIT,
+  formatAge,
+  nodeConfig,
+  printJson,
+  printTable,
+  withNodeOptions,
+  type NodeOptions,
+} from './common.js';
 import type { NodeConfig } from '../config/node.js';
 
 interface FilterOptions extends NodeOptions {
@@ -50,7 +59,8 @@ function toFilter(opts: FilterOptions, ids: string[] = []): QueueFilter {
     const text = opts[key];
     if (text === undefined) continue;
     const ms = parseDuration(text);
-    if (ms === undefined) throw new CliError(`${flag}: "${text}" is not a duration (e.g. 90s, 10m, 2h, 3d)`, EXIT.usage);
+    if (ms === undefined)
+      throw new CliError(`${flag}: "${text}" is not a duration (e.g. 90s, 10m, 2h, 3d)`, EXIT.usage);
     filter[key] = ms;
   }
   return filter;
@@ -118,7 +128,10 @@ export function registerQueue(program: Command): void {
   withFilterOptions(queue.command('list'))
     .description('list queued messages')
     .action(async (opts: FilterOptions) => {
-      const list = (await run(nodeConfig(opts), { op: 'queue.list', filter: toFilter(opts) })) as QueueEntrySummary[];
+      const list = (await run(nodeConfig(opts), {
+        op: 'queue.list',
+        filter: toFilter(opts),
+      })) as QueueEntrySummary[];
       if (opts.json) printJson(list);
       else printList(list);
     });
@@ -129,8 +142,7 @@ export function registerQueue(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, opts: FilterOptions) => {
       const entry = (await run(nodeConfig(opts), { op: 'queue.show', id })) as
-        | (QueueEntrySummary & { headers: string })
-        | null;
+        (QueueEntrySummary & { headers: string }) | null;
       if (!entry) throw new CliError(`no message ${id} in the queue`, EXIT.notFound);
       if (opts.json) return printJson(entry);
       const lines = [
@@ -164,7 +176,9 @@ export function registerQueue(program: Command): void {
           if (!opts.all) throw new CliError(`queue ${name}: give queue IDs, a filter, or --all`, EXIT.usage);
           filter.olderThan = 0; // --all: everything
         }
-        const result = (await run(nodeConfig(opts), { op: `queue.${name}`, filter })) as { affected: string[] };
+        const result = (await run(nodeConfig(opts), { op: `queue.${name}`, filter })) as {
+          affected: string[];
+        };
         if (opts.json) return printJson(result);
         for (const id of result.affected) process.stdout.write(`${id}\n`);
         process.stderr.write(`${name}: ${result.affected.length} message(s)\n`);

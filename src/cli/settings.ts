@@ -9,7 +9,9 @@ import { controlSocketPath } from '../control/protocol.js';
 import { CliError, EXIT, nodeConfig, withNodeOptions, type NodeOptions } from './common.js';
 
 export function registerSettings(program: Command): void {
-  const settings = program.command('settings').description('export and import the group-wide settings (YAML)');
+  const settings = program
+    .command('settings')
+    .description('export and import the group-wide settings (YAML)');
 
   withNodeOptions(settings.command('export'))
     .description('print the settings as YAML (or write them to a file)')
@@ -44,7 +46,10 @@ export function registerSettings(program: Command): void {
         input = parse(text);
       } catch (e) {
         const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : '';
-        throw new CliError(`${file} is not valid YAML${where}: ${(e as Error).message.split('\n')[0]}`, EXIT.usage);
+        throw new CliError(
+          `${file} is not valid YAML${where}: ${(e as Error).message.split('\n')[0]}`,
+          EXIT.usage,
+        );
       }
       const store = await openStore(config.databaseUrl);
       try {
@@ -67,7 +72,8 @@ export function registerSettings(program: Command): void {
         await callGateway(controlSocketPath(config.dataDir), { op: 'settings.reload' });
         process.stdout.write('the running gateway now uses them\n');
       } catch (e) {
-        if (!(e instanceof GatewayNotRunning)) process.stderr.write(`warning: could not tell the gateway: ${String(e)}\n`);
+        if (!(e instanceof GatewayNotRunning))
+          process.stderr.write(`warning: could not tell the gateway: ${String(e)}\n`);
       }
     });
 }

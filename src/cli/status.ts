@@ -12,7 +12,11 @@ export function registerStatus(program: Command): void {
       const config = nodeConfig(opts);
       let status: GatewayStatus;
       try {
-        status = (await callGateway(controlSocketPath(config.dataDir), { op: 'status' }, 10_000)) as GatewayStatus;
+        status = (await callGateway(
+          controlSocketPath(config.dataDir),
+          { op: 'status' },
+          10_000,
+        )) as GatewayStatus;
       } catch (e) {
         if (e instanceof GatewayNotRunning) {
           if (opts.json) printJson({ running: false });

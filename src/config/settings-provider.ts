@@ -48,7 +48,9 @@ export class SettingsProvider extends EventEmitter {
 
   watch(intervalMs = 5000): void {
     this.timer = setInterval(() => {
-      this.refresh().catch((err: unknown) => this.log.warn({ err }, 'cannot re-read settings; keeping the current ones'));
+      this.refresh().catch((err: unknown) =>
+        this.log.warn({ err }, 'cannot re-read settings; keeping the current ones'),
+      );
     }, intervalMs);
     this.timer.unref();
   }

@@ -13,12 +13,15 @@ const size = (fallback: string) =>
 const duration = (fallback: string) =>
   z
     .union([z.string(), z.number()])
-    .refine((v) => parseDuration(v) !== undefined, { message: 'not a duration (write e.g. 90s, 10m, 4h or 5d)' })
+    .refine((v) => parseDuration(v) !== undefined, {
+      message: 'not a duration (write e.g. 90s, 10m, 4h or 5d)',
+    })
     .default(fallback);
 
 const count = (fallback: number) => z.number().int().min(1).default(fallback);
 
-const DOMAIN_RE = /^(\*\.)?(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const DOMAIN_RE =
+  /^(\*\.)?(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /** "host", "host:port", "[v6]:port" or "v6" — a next hop or smart host. */
 export function parseHostPort(text: string): { host: string; port: number } | undefined {

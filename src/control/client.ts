@@ -8,7 +8,13 @@ export function callGateway(socketPath: string, req: ControlRequest, timeoutMs =
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(req);
     const r = request(
-      { socketPath, path: '/', method: 'POST', headers: { 'content-type': 'application/json' }, timeout: timeoutMs },
+      {
+        socketPath,
+        path: '/',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -25,7 +31,8 @@ export function callGateway(socketPath: string, req: ControlRequest, timeoutMs =
     );
     r.on('timeout', () => r.destroy(new Error('the gateway did not answer in time')));
     r.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new GatewayNotRunning('gateway not running'));
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')
+        reject(new GatewayNotRunning('gateway not running'));
       else reject(err);
     });
     r.end(body);

@@ -7,7 +7,11 @@ export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
 
 const MAX_REQUEST = 1024 * 1024;
 
-export async function startControlServer(path: string, handler: ControlHandler, log: Logger): Promise<Server> {
+export async function startControlServer(
+  path: string,
+  handler: ControlHandler,
+  log: Logger,
+): Promise<Server> {
   await rm(path, { force: true });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

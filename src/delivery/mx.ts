@@ -10,6 +10,8 @@ export interface MailHost {
   address: string;
   /** MX preference; 0 for implicit MX and static hosts. */
   preference: number;
+  /** Set for next hops, which name their port; MX hosts use the agent's MX port. */
+  port?: number;
 }
 
 export type LookupResult =

@@ -7,14 +7,7 @@ import type { Logger } from '../util/log.js';
 import { sql, type Insertable } from 'kysely';
 
 export type MessageStatus =
-  | 'queued'
-  | 'delivered'
-  | 'deferred'
-  | 'bounced'
-  | 'partly-bounced'
-  | 'deleted'
-  | 'held'
-  | 'expired';
+  'queued' | 'delivered' | 'deferred' | 'bounced' | 'partly-bounced' | 'deleted' | 'held' | 'expired';
 
 type Op =
   | { kind: 'message'; row: Insertable<TrackingMessagesTable> }
@@ -105,7 +98,10 @@ export class TrackingLog {
         }
         const attempts = ops.flatMap((o) => (o.kind === 'attempt' ? o.rows : []));
         for (let i = 0; i < attempts.length; i += 200) {
-          await trx.insertInto('tracking_deliveries').values(attempts.slice(i, i + 200)).execute();
+          await trx
+            .insertInto('tracking_deliveries')
+            .values(attempts.slice(i, i + 200))
+            .execute();
         }
         for (const o of ops) {
           if (o.kind !== 'status') continue;

@@ -231,7 +231,9 @@ export class QueueManager {
 
   private summary(e: Entry): QueueEntrySummary {
     const all = e.envelope.recipients.map((r) => r.address);
-    const pending = e.state ? e.state.recipients.filter((r) => r.status === 'pending').map((r) => r.address) : all;
+    const pending = e.state
+      ? e.state.recipients.filter((r) => r.status === 'pending').map((r) => r.address)
+      : all;
     return {
       id: e.id,
       queue: e.queue,
@@ -256,7 +258,12 @@ export class QueueManager {
   private wakeDeferred(): void {
     const now = Date.now();
     for (const e of this.entries.values()) {
-      if (e.queue === 'deferred' && !e.busy && (e.state?.nextAttemptAt ?? 0) <= now && !this.ready.includes(e.id)) {
+      if (
+        e.queue === 'deferred' &&
+        !e.busy &&
+        (e.state?.nextAttemptAt ?? 0) <= now &&
+        !this.ready.includes(e.id)
+      ) {
         this.ready.push(e.id);
       }
     }
@@ -304,7 +311,11 @@ export class QueueManager {
       results = pending.length > 0 ? await handler.handle(message, pending) : [];
     } catch (err) {
       log.warn({ err, id: e.id }, 'message handling failed; deferring');
-      results = pending.map((address) => ({ address, outcome: 'deferred', reply: `local error: ${String(err)}` }));
+      results = pending.map((address) => ({
+        address,
+        outcome: 'deferred',
+        reply: `local error: ${String(err)}`,
+      }));
     }
     const now = Date.now();
     this.o.tracking?.attempt(e.id, results, now);
@@ -338,7 +349,9 @@ export class QueueManager {
     if (expired && failed.some((f) => f.expired)) {
       this.o.tracking?.attempt(
         e.id,
-        failed.filter((f) => f.expired).map((f) => ({ address: f.address, outcome: 'bounced', reply: `expired: ${f.reply}` })),
+        failed
+          .filter((f) => f.expired)
+          .map((f) => ({ address: f.address, outcome: 'bounced', reply: `expired: ${f.reply}` })),
         now,
       );
     }

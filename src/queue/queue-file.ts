@@ -32,10 +32,12 @@ export async function readQueueFile(path: string): Promise<QueueFileInfo> {
     const trailer = Buffer.alloc(TRAILER_LENGTH);
     await fh.read(trailer, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
     const text = trailer.toString('latin1');
-    if (!text.startsWith(MAGIC) || !text.endsWith('\n')) throw new CorruptQueueFileError(`${path}: no envelope`);
+    if (!text.startsWith(MAGIC) || !text.endsWith('\n'))
+      throw new CorruptQueueFileError(`${path}: no envelope`);
     const jsonLength = Number(text.slice(MAGIC.length, MAGIC.length + 10));
     const bodyLength = size - TRAILER_LENGTH - jsonLength;
-    if (!Number.isInteger(jsonLength) || bodyLength < 0) throw new CorruptQueueFileError(`${path}: bad trailer`);
+    if (!Number.isInteger(jsonLength) || bodyLength < 0)
+      throw new CorruptQueueFileError(`${path}: bad trailer`);
     const json = Buffer.alloc(jsonLength);
     await fh.read(json, 0, jsonLength, bodyLength);
     try {

@@ -39,10 +39,16 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
           .on('tracking_messages')
           .column('received_at')
           .execute();
-        await db.schema.createIndex('tracking_messages_sender').on('tracking_messages').column('sender').execute();
+        await db.schema
+          .createIndex('tracking_messages_sender')
+          .on('tracking_messages')
+          .column('sender')
+          .execute();
         await db.schema
           .createTable('tracking_deliveries')
-          .addColumn('id', serial, (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', serial, (c) =>
+            kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn('queue_id', 'varchar(32)', (c) => c.notNull())
           .addColumn('at', time, (c) => c.notNull())
           .addColumn('recipient', 'text', (c) => c.notNull())
@@ -62,7 +68,8 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
       async down(db: Db) {
-        for (const t of ['tracking_deliveries', 'tracking_messages', 'settings']) await db.schema.dropTable(t).execute();
+        for (const t of ['tracking_deliveries', 'tracking_messages', 'settings'])
+          await db.schema.dropTable(t).execute();
       },
     },
   };

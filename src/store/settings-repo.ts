@@ -18,7 +18,11 @@ export class SettingsRepository {
   }
 
   async version(): Promise<number> {
-    const row = await this.store.db.selectFrom('settings').select('version').where('id', '=', 1).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('settings')
+      .select('version')
+      .where('id', '=', 1)
+      .executeTakeFirst();
     return row?.version ?? 0;
   }
 
@@ -31,9 +35,16 @@ export class SettingsRepository {
       const row = await trx.selectFrom('settings').select('version').where('id', '=', 1).executeTakeFirst();
       const version = (row?.version ?? 0) + 1;
       if (row) {
-        await trx.updateTable('settings').set({ version, document: json, updated_at: now }).where('id', '=', 1).execute();
+        await trx
+          .updateTable('settings')
+          .set({ version, document: json, updated_at: now })
+          .where('id', '=', 1)
+          .execute();
       } else {
-        await trx.insertInto('settings').values({ id: 1, version, document: json, updated_at: now }).execute();
+        await trx
+          .insertInto('settings')
+          .values({ id: 1, version, document: json, updated_at: now })
+          .execute();
       }
       return { version, document };
     });

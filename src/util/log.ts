@@ -7,7 +7,10 @@ export function createLogger(level: string = process.env.SEKIMORI_LOG_LEVEL ?? '
   return pino({
     level,
     base: { pid: process.pid },
-    redact: { paths: ['password', '*.password', 'secret', '*.secret', 'token', '*.token'], censor: '[secret]' },
+    redact: {
+      paths: ['password', '*.password', 'secret', '*.secret', 'token', '*.token'],
+      censor: '[secret]',
+    },
   });
 }
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from './tmp.js';
 
-export const POSTGRES_ADMIN_URL = process.env.SEKIMORI_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL =
+  process.env.SEKIMORI_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestStore {
   url: string;

@@ -35,7 +35,9 @@ async function withSpool(fn: (spool: Spool, dir: string) => Promise<void>): Prom
 test('a committed message reads back byte for byte with its envelope; an aborted one leaves nothing', async () => {
   await withSpool(async (spool) => {
     const w = await spool.startMessage();
-    const body = Buffer.from('Subject: hi\r\n\r\nbody with \u00e9 and a trailer look-alike\n#SEKIMORI-Q1 0000000001\n');
+    const body = Buffer.from(
+      'Subject: hi\r\n\r\nbody with \u00e9 and a trailer look-alike\n#SEKIMORI-Q1 0000000001\n',
+    );
     await w.write(body.subarray(0, 10));
     await w.write(body.subarray(10));
     const env = await w.commit(partialEnvelope('a@b.test', ['c@example.com']));
@@ -76,7 +78,9 @@ function manager(spool: Spool, handler: MessageHandler, bounces: FailedRecipient
     log,
     bounce: async (msg, failed) => {
       bounces.push(failed);
-      return Buffer.from(`From: MAILER-DAEMON\r\nSubject: failure notice for ${msg.envelope.id}\r\n\r\nfailed\r\n`);
+      return Buffer.from(
+        `From: MAILER-DAEMON\r\nSubject: failure notice for ${msg.envelope.id}\r\n\r\nfailed\r\n`,
+      );
     },
   });
 }
@@ -87,8 +91,10 @@ function scripted(calls: string[][]): MessageHandler {
     async handle(_msg, rcpts): Promise<RecipientResult[]> {
       calls.push(rcpts);
       return rcpts.map((address) => {
-        if (address.startsWith('defer')) return { address, outcome: 'deferred', reply: '451 4.3.0 later', code: 451 };
-        if (address.startsWith('bounce')) return { address, outcome: 'bounced', reply: '550 5.1.1 unknown', code: 550 };
+        if (address.startsWith('defer'))
+          return { address, outcome: 'deferred', reply: '451 4.3.0 later', code: 451 };
+        if (address.startsWith('bounce'))
+          return { address, outcome: 'bounced', reply: '550 5.1.1 unknown', code: 550 };
         return { address, outcome: 'delivered', reply: '250 ok', code: 250 };
       });
     },
@@ -102,13 +108,22 @@ test('delivered messages leave the queue; a permanent failure bounces to the sen
     const m = manager(spool, scripted(calls), bounces);
     await m.load();
     m.start();
-    const env1 = await spool.enqueueLocal(partialEnvelope('alice@sender.test', ['ok@example.com', 'bounce@example.com']), Buffer.from('Subject: x\r\n\r\nhi\r\n'));
+    const env1 = await spool.enqueueLocal(
+      partialEnvelope('alice@sender.test', ['ok@example.com', 'bounce@example.com']),
+      Buffer.from('Subject: x\r\n\r\nhi\r\n'),
+    );
     m.accept(env1);
-    const env2 = await spool.enqueueLocal(partialEnvelope('', ['bounce2@example.com']), Buffer.from('Subject: y\r\n\r\nhi\r\n'));
+    const env2 = await spool.enqueueLocal(
+      partialEnvelope('', ['bounce2@example.com']),
+      Buffer.from('Subject: y\r\n\r\nhi\r\n'),
+    );
     m.accept(env2);
     await waitUntil(() => m.list({ olderThan: 0 }).length === 0 && calls.length >= 3, 'all handled');
     assert.equal(bounces.length, 1, 'one bounce, for the message with a real sender');
-    assert.deepEqual(bounces[0]?.map((f) => f.address), ['bounce@example.com']);
+    assert.deepEqual(
+      bounces[0]?.map((f) => f.address),
+      ['bounce@example.com'],
+    );
     // the bounce itself went through the queue to the original sender
     assert.ok(calls.some((c) => c.length === 1 && c[0] === 'alice@sender.test'));
     await m.stop();
@@ -121,13 +136,19 @@ test('temporary failures are deferred with state, not retried before due, and re
     const m = manager(spool, scripted(calls), []);
     await m.load();
     m.start();
-    const env = await spool.enqueueLocal(partialEnvelope('a@s.test', ['ok@example.com', 'defer@example.com']), Buffer.from('Subject: z\r\n\r\nhi\r\n'));
+    const env = await spool.enqueueLocal(
+      partialEnvelope('a@s.test', ['ok@example.com', 'defer@example.com']),
+      Buffer.from('Subject: z\r\n\r\nhi\r\n'),
+    );
     m.accept(env);
     await waitUntil(() => m.list({ queue: 'deferred' }).length === 1, 'deferred');
     const entry = m.list({ queue: 'deferred' })[0];
     assert.deepEqual(entry?.pendingRecipients, ['defer@example.com']);
     assert.equal(entry?.attempts, 1);
-    assert.ok((entry?.nextAttemptAt ?? 0) > Date.now() + 60_000, 'next attempt after the minimum retry interval');
+    assert.ok(
+      (entry?.nextAttemptAt ?? 0) > Date.now() + 60_000,
+      'next attempt after the minimum retry interval',
+    );
     assert.ok(entry?.lastError?.includes('451'));
     assert.deepEqual(await readdir(join(spool.dir, 'deferred')), [env.id]);
 
@@ -146,7 +167,9 @@ test('temporary failures are deferred with state, not retried before due, and re
 test('a message still failing after the queue lifetime bounces as expired', async () => {
   await withSpool(async (spool) => {
     const bounces: FailedRecipient[][] = [];
-    const m = manager(spool, scripted([]), bounces, { delivery: { maxQueueLifetime: '1s', minRetryInterval: '1s' } });
+    const m = manager(spool, scripted([]), bounces, {
+      delivery: { maxQueueLifetime: '1s', minRetryInterval: '1s' },
+    });
     await m.load();
     m.start();
     const env = await spool.enqueueLocal(
@@ -165,8 +188,14 @@ test('hold, release and delete by filter; an empty filter is refused', async () 
   await withSpool(async (spool) => {
     const m = manager(spool, scripted([]), []);
     await m.load(); // not started: nothing is delivered
-    const a = await spool.enqueueLocal(partialEnvelope('spammer@bad.test', ['x@example.com']), Buffer.from('a'));
-    const b = await spool.enqueueLocal(partialEnvelope('friend@good.test', ['y@example.com']), Buffer.from('b'));
+    const a = await spool.enqueueLocal(
+      partialEnvelope('spammer@bad.test', ['x@example.com']),
+      Buffer.from('a'),
+    );
+    const b = await spool.enqueueLocal(
+      partialEnvelope('friend@good.test', ['y@example.com']),
+      Buffer.from('b'),
+    );
     m.accept(a);
     m.accept(b);
     await assert.rejects(m.delete({}), /refusing/);

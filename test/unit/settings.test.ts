@@ -23,7 +23,9 @@ test('the documented example imports as it is', () => {
   assert.equal(s.smtp.hostname, 'gw.example.test');
   assert.equal(s.smtp.maxMessageSize, 20 * 1024 * 1024);
   assert.equal(s.smtp.maxRecipientsPerMessage, 100);
-  assert.deepEqual(s.domains, [{ name: 'example.com', nextHops: [{ host: '127.0.0.1', port: 2626 }], recipients: [] }]);
+  assert.deepEqual(s.domains, [
+    { name: 'example.com', nextHops: [{ host: '127.0.0.1', port: 2626 }], recipients: [] },
+  ]);
   assert.deepEqual(s.trustedNetworks, ['127.0.0.1/32']);
   assert.equal(s.delivery.default, 'mx');
   assert.equal(s.delivery.maxQueueLifetime, 5 * 86_400_000);

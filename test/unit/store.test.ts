@@ -29,7 +29,10 @@ for (const kind of STORE_KINDS) {
         const repo = new SettingsRepository(t.store);
         const initial = await repo.load();
         assert.equal(initial.version, 0);
-        const saved = await repo.save({ smtp: { hostname: 'gw.example.test' }, domains: [{ name: 'example.com' }] });
+        const saved = await repo.save({
+          smtp: { hostname: 'gw.example.test' },
+          domains: [{ name: 'example.com' }],
+        });
         assert.equal(saved.version, 1);
         assert.equal((await repo.load()).document.smtp.hostname, 'gw.example.test');
         await repo.save({ smtp: { hostname: 'gw2.example.test' } });
@@ -46,14 +49,18 @@ for (const kind of STORE_KINDS) {
       try {
         const tracking = new TrackingLog(t.store, 'node-a', silentLogger(), 10);
         const now = Date.now();
-        tracking.received(envelope('A1', 'alice@sender.test', ['bob@example.com', 'carol_x@example.com'], now - 3_600_000));
+        tracking.received(
+          envelope('A1', 'alice@sender.test', ['bob@example.com', 'carol_x@example.com'], now - 3_600_000),
+        );
         tracking.received(envelope('B2', 'dave@other.test', ['erin@example.com'], now));
         tracking.attempt('A1', [
           { address: 'bob@example.com', outcome: 'delivered', reply: '250 ok', host: '127.0.0.1:2626' },
           { address: 'carol_x@example.com', outcome: 'deferred', reply: '451 later', host: '127.0.0.1:2626' },
         ]);
         tracking.status('A1', 'deferred');
-        tracking.attempt('B2', [{ address: 'erin@example.com', outcome: 'bounced', reply: '550 no such user' }]);
+        tracking.attempt('B2', [
+          { address: 'erin@example.com', outcome: 'bounced', reply: '550 no such user' },
+        ]);
         tracking.status('B2', 'bounced');
         await tracking.close();
 
@@ -81,11 +88,19 @@ for (const kind of STORE_KINDS) {
           '_ is not a wildcard',
         );
         assert.deepEqual(
-          (await queryTracking(t.store, { recipient: '*@example.com', since: now - 60_000 })).map((m) => m.queueId),
+          (await queryTracking(t.store, { recipient: '*@example.com', since: now - 60_000 })).map(
+            (m) => m.queueId,
+          ),
           ['B2'],
         );
-        assert.deepEqual((await queryTracking(t.store, { result: 'bounced' })).map((m) => m.queueId), ['B2']);
-        assert.deepEqual((await queryTracking(t.store, { result: 'delivered' })).map((m) => m.queueId), ['A1']);
+        assert.deepEqual(
+          (await queryTracking(t.store, { result: 'bounced' })).map((m) => m.queueId),
+          ['B2'],
+        );
+        assert.deepEqual(
+          (await queryTracking(t.store, { result: 'delivered' })).map((m) => m.queueId),
+          ['A1'],
+        );
       } finally {
         await t.cleanup();
       }
