@@ -9,7 +9,13 @@ import type { Logger } from '../util/log.js';
 import { resolveRoute, type Destination } from './router.js';
 import { MxResolver, type LookupResult, type MailHost } from './mx.js';
 import { SessionPool } from './pool.js';
-import { SessionError, SmtpSession, type SessionOptions, type TxRecipient, type TxReply } from './smtp-session.js';
+import {
+  SessionError,
+  SmtpSession,
+  type SessionOptions,
+  type TxRecipient,
+  type TxReply,
+} from './smtp-session.js';
 
 export interface DeliveryAgentOptions {
   settings: () => Settings;
@@ -79,7 +85,8 @@ export class DeliveryAgent {
     recipients: string[],
     openMessage: () => NodeJS.ReadableStream | Buffer,
   ): Promise<RecipientResult[]> {
-    if (this.closed) return recipients.map((a) => local(a, 'deferred', '4.3.2 delivery agent is shutting down'));
+    if (this.closed)
+      return recipients.map((a) => local(a, 'deferred', '4.3.2 delivery agent is shutting down'));
     const settings = this.o.settings();
     const results = new Map<string, RecipientResult>();
     const groups = new Map<string, Group>();
@@ -103,7 +110,8 @@ export class DeliveryAgent {
 
     await Promise.all(
       [...groups.values()].map(async (g) => {
-        for (const r of await this.deliverGroup(g, envelope, openMessage, settings)) results.set(r.address, r);
+        for (const r of await this.deliverGroup(g, envelope, openMessage, settings))
+          results.set(r.address, r);
       }),
     );
     return recipients.map((a) => results.get(a) ?? local(a, 'deferred', '4.3.0 no delivery result'));
@@ -187,7 +195,11 @@ export class DeliveryAgent {
   }
 
   /** An idle session of the destination after a good RSET, else a new one, trying each address. */
-  private async session(key: string, hosts: MailHost[], settings: Settings): Promise<SmtpSession | SessionError> {
+  private async session(
+    key: string,
+    hosts: MailHost[],
+    settings: Settings,
+  ): Promise<SmtpSession | SessionError> {
     for (let s = this.pool.take(key); s; s = this.pool.take(key)) {
       if (await s.reset()) return s;
       s.close();
@@ -206,7 +218,10 @@ export class DeliveryAgent {
         return await SmtpSession.open(target, opts);
       } catch (err) {
         last = err instanceof SessionError ? err : new SessionError(String(err), 0, false);
-        this.o.log.info({ host: `${h.name}[${h.address}]`, err: last.message }, 'connection failed, trying the next host');
+        this.o.log.info(
+          { host: `${h.name}[${h.address}]`, err: last.message },
+          'connection failed, trying the next host',
+        );
         // Opportunistic TLS that fails in the handshake is retried in plaintext, as Postfix does.
         if (last.tlsFailure && d.tls === 'opportunistic') {
           try {
@@ -244,7 +259,8 @@ export class DeliveryAgent {
         tries: this.o.dnsTries,
       });
       this.resolverKey = key;
-      if (this.resolver.configError) this.o.log.error({ err: this.resolver.configError }, 'bad DNS resolver setting');
+      if (this.resolver.configError)
+        this.o.log.error({ err: this.resolver.configError }, 'bad DNS resolver setting');
     }
     return this.resolver;
   }

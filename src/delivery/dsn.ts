@@ -33,7 +33,7 @@ export interface DsnOptions {
 }
 
 const CRLF = '\r\n';
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const STATUS_RE = /^[245]\.\d{1,3}\.\d{1,3}$/;
 
 /** RFC 5322 date, e.g. "Thu, 19 Nov 2026 08:12:01 +0000". */
@@ -92,12 +92,19 @@ export function headerBlock(message: Buffer): Buffer {
   return end >= 0 ? message.subarray(0, end + 2) : message;
 }
 
-function humanText(o: DsnOptions, failed: DsnRecipient[], delayed: DsnRecipient[], headersOnly: boolean): string {
+function humanText(
+  o: DsnOptions,
+  failed: DsnRecipient[],
+  delayed: DsnRecipient[],
+  headersOnly: boolean,
+): string {
   const lines = [`This is the mail system at host ${oneLine(o.reportingMta)}.`, ''];
   const what = headersOnly ? 'The headers of your message are attached.' : 'Your message is attached.';
   const list = (rs: DsnRecipient[]) => {
     for (const r of rs) {
-      const diag = r.diagnostic ? oneLine(r.diagnostic.replace(/^[a-z0-9-]+;\s*/i, '')) : `status ${r.status}`;
+      const diag = r.diagnostic
+        ? oneLine(r.diagnostic.replace(/^[a-z0-9-]+;\s*/i, ''))
+        : `status ${r.status}`;
       const host = r.remoteMta ? ` (host ${remoteMtaName(r.remoteMta)})` : '';
       lines.push(`<${oneLine(r.address)}>${host}:`, `    ${diag}`, '');
     }
@@ -157,8 +164,7 @@ export function buildDsn(o: DsnOptions): Buffer {
   const failed = o.recipients.filter((r) => r.action === 'failed');
   const delayed = o.recipients.filter((r) => r.action === 'delayed');
   const limit = o.maxOriginalBytes ?? 100 * 1024;
-  const headersOnly =
-    o.headersOnly ?? (o.original.dsn?.ret === 'HDRS' || o.originalMessage.length > limit);
+  const headersOnly = o.headersOnly ?? (o.original.dsn?.ret === 'HDRS' || o.originalMessage.length > limit);
   const attached = headersOnly ? headerBlock(o.originalMessage) : o.originalMessage;
   const global =
     o.original.smtputf8 === true ||
@@ -189,7 +195,8 @@ export function buildDsn(o: DsnOptions): Buffer {
     'MIME-Version: 1.0',
     `Content-Type: multipart/report; report-type=${global ? 'global-delivery-status' : 'delivery-status'};`,
     `\tboundary="${boundary}"`,
-    'Content-Transfer-Encoding: ' + (global || hasEightBit(attached) || NON_ASCII.test(text) ? '8bit' : '7bit'),
+    'Content-Transfer-Encoding: ' +
+      (global || hasEightBit(attached) || NON_ASCII.test(text) ? '8bit' : '7bit'),
     '',
     'This is a MIME-encapsulated message.',
     '',

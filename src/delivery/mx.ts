@@ -39,7 +39,9 @@ interface CacheEntry {
 }
 
 function dnsCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'ERROR';
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : 'ERROR';
 }
 
 /** Random order inside each run of equal preference (RFC 5321 §5.1), runs in ascending order. */
@@ -99,13 +101,18 @@ export class MxResolver {
   /** Addresses of a configured next hop or smart host. Failures are always temporary: a broken
    *  route is the administrator's to fix, not a reason to bounce mail. */
   lookupHost(host: string): Promise<LookupResult> {
-    if (isIP(host)) return Promise.resolve({ ok: true, hosts: [{ name: host, address: host, preference: 0 }] });
+    if (isIP(host))
+      return Promise.resolve({ ok: true, hosts: [{ name: host, address: host, preference: 0 }] });
     return this.cached('host:' + host, async () => {
       const r = await this.hostAddresses(host);
       if (r.addresses.length > 0) {
         return { ok: true, hosts: r.addresses.map((address) => ({ name: host, address, preference: 0 })) };
       }
-      return { ok: false, permanent: false, reply: `4.4.3 next hop ${host}: no address (${r.error ?? 'NODATA'})` };
+      return {
+        ok: false,
+        permanent: false,
+        reply: `4.4.3 next hop ${host}: no address (${r.error ?? 'NODATA'})`,
+      };
     });
   }
 
@@ -127,7 +134,11 @@ export class MxResolver {
         }
         return result;
       },
-      (err: unknown): LookupResult => ({ ok: false, permanent: false, reply: `4.4.3 DNS lookup failed: ${String(err)}` }),
+      (err: unknown): LookupResult => ({
+        ok: false,
+        permanent: false,
+        reply: `4.4.3 DNS lookup failed: ${String(err)}`,
+      }),
     );
     this.inflight.set(key, p);
     try {
@@ -150,7 +161,11 @@ export class MxResolver {
         return { ok: false, permanent: true, reply: `5.1.2 domain ${domain} does not exist (DNS: NXDOMAIN)` };
       }
       if (code !== 'ENODATA') {
-        return { ok: false, permanent: false, reply: `4.4.3 DNS lookup of MX for ${domain} failed (${code})` };
+        return {
+          ok: false,
+          permanent: false,
+          reply: `4.4.3 DNS lookup of MX for ${domain} failed (${code})`,
+        };
       }
       records = [];
     }
@@ -179,7 +194,11 @@ export class MxResolver {
     }
     if (hosts.length > 0) return { ok: true, hosts: hosts.slice(0, this.maxHosts) };
     if (tempError) {
-      return { ok: false, permanent: false, reply: `4.4.3 DNS lookup of MX hosts for ${domain} failed (${tempError})` };
+      return {
+        ok: false,
+        permanent: false,
+        reply: `4.4.3 DNS lookup of MX hosts for ${domain} failed (${tempError})`,
+      };
     }
     return { ok: false, permanent: true, reply: `5.4.4 no address found for any MX host of ${domain}` };
   }
@@ -205,7 +224,9 @@ export class MxResolver {
     return this.system ? this.systemAddresses(host) : this.dnsAddresses(host);
   }
 
-  private async systemAddresses(host: string): Promise<{ addresses: string[]; error?: string; temporary?: boolean }> {
+  private async systemAddresses(
+    host: string,
+  ): Promise<{ addresses: string[]; error?: string; temporary?: boolean }> {
     try {
       const all = await systemLookup(host, { all: true });
       // IPv4 first: IPv6 sending addresses often lack the reverse DNS receivers insist on
@@ -218,7 +239,9 @@ export class MxResolver {
     }
   }
 
-  private async dnsAddresses(host: string): Promise<{ addresses: string[]; error?: string; temporary?: boolean }> {
+  private async dnsAddresses(
+    host: string,
+  ): Promise<{ addresses: string[]; error?: string; temporary?: boolean }> {
     const [v4, v6] = await Promise.allSettled([this.resolver.resolve4(host), this.resolver.resolve6(host)]);
     const addresses: string[] = [];
     if (v4.status === 'fulfilled') addresses.push(...v4.value);

@@ -83,7 +83,7 @@ interface ConnectionInternals {
   _maxAllowedSize?: number;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** RFC 3461 xtext: "+", "=" and bytes outside 0x21–0x7E become "+HH". */
 export function xtext(value: string): string {
@@ -310,29 +310,32 @@ export class SmtpSession {
 
     this.busy = true;
     this.transactions++;
-    const result = await new Promise<{ err: SmtpError | null; info?: SMTPConnection.SentMessageInfo }>((resolve) => {
-      let done = false;
-      const finish = (err: SmtpError | null, info?: SMTPConnection.SentMessageInfo) => {
-        if (done) return;
-        done = true;
-        this.abortSend = undefined;
-        resolve({ err, info });
-      };
-      // SMTPConnection reports every failure through the callback; this only guards against a
-      // connection that ends without one.
-      this.abortSend = (reason) => setImmediate(() => finish(Object.assign(new Error(reason), { code: 'ECONNECTION' })));
-      this.conn.send(
-        {
-          from: tx.from,
-          to,
-          size: tx.size,
-          use8BitMime: tx.eightBit || tx.smtputf8,
-          dsn: tx.ret || tx.envid ? { ret: tx.ret, envid: tx.envid } : undefined,
-        },
-        message,
-        (err, info) => finish(err as SmtpError | null, info),
-      );
-    });
+    const result = await new Promise<{ err: SmtpError | null; info?: SMTPConnection.SentMessageInfo }>(
+      (resolve) => {
+        let done = false;
+        const finish = (err: SmtpError | null, info?: SMTPConnection.SentMessageInfo) => {
+          if (done) return;
+          done = true;
+          this.abortSend = undefined;
+          resolve({ err, info });
+        };
+        // SMTPConnection reports every failure through the callback; this only guards against a
+        // connection that ends without one.
+        this.abortSend = (reason) =>
+          setImmediate(() => finish(Object.assign(new Error(reason), { code: 'ECONNECTION' })));
+        this.conn.send(
+          {
+            from: tx.from,
+            to,
+            size: tx.size,
+            use8BitMime: tx.eightBit || tx.smtputf8,
+            dsn: tx.ret || tx.envid ? { ret: tx.ret, envid: tx.envid } : undefined,
+          },
+          message,
+          (err, info) => finish(err as SmtpError | null, info),
+        );
+      },
+    );
     this.busy = false;
     this.rcptArgs = undefined;
     this.mailExtra = '';
@@ -352,13 +355,19 @@ export class SmtpSession {
     const whole = err ? replyOf(err) : undefined;
     const senderRefused = err?.command === 'MAIL FROM';
     const accepted: TxReply | undefined = info
-      ? { outcome: 'delivered', code: Number(info.response.slice(0, 3)) || 250, reply: flattenReply(info.response) }
+      ? {
+          outcome: 'delivered',
+          code: Number(info.response.slice(0, 3)) || 250,
+          reply: flattenReply(info.response),
+        }
       : undefined;
     for (let i = 0; i < tx.recipients.length; i++) {
       if (replies[i]) continue;
       const address = (tx.recipients[i] as TxRecipient).address;
       const own = senderRefused ? undefined : rejected.get(address);
-      replies[i] = own ? replyOf(own) : (whole ?? accepted ?? { outcome: 'deferred', code: 0, reply: 'no reply' });
+      replies[i] = own
+        ? replyOf(own)
+        : (whole ?? accepted ?? { outcome: 'deferred', code: 0, reply: 'no reply' });
     }
     return replies as TxReply[];
   }
@@ -383,7 +392,8 @@ export class SmtpSession {
       const args = this.rcptArgs.get(str.slice(9, str.indexOf('>', 9)));
       return args ? str + args : str;
     }
-    if (this.mailExtra && str.startsWith('MAIL FROM:<') && !/ SMTPUTF8\b/.test(str)) return str + this.mailExtra;
+    if (this.mailExtra && str.startsWith('MAIL FROM:<') && !/ SMTPUTF8\b/.test(str))
+      return str + this.mailExtra;
     return str;
   }
 }

@@ -97,7 +97,10 @@ export function parseAddress(raw: string): ParseResult {
   if (rest === '') {
     // RFC 5321 §4.1.1.3: the domainless "postmaster" recipient must be understood.
     if (!quoted && local.local.toLowerCase() === 'postmaster') {
-      return { ok: true, value: { local: local.local, domain: '', quoted, literal: false, address: local.local } };
+      return {
+        ok: true,
+        value: { local: local.local, domain: '', quoted, literal: false, address: local.local },
+      };
     }
     return fail('domain missing');
   }
@@ -107,5 +110,8 @@ export function parseAddress(raw: string): ParseResult {
   const literal = rawDomain.startsWith('[');
   const domain = literal ? parseLiteral(rawDomain) : normaliseDomain(rawDomain);
   if (!domain) return fail(literal ? 'invalid address literal' : 'invalid domain');
-  return { ok: true, value: { local: local.local, domain, quoted, literal, address: `${local.local}@${domain}` } };
+  return {
+    ok: true,
+    value: { local: local.local, domain, quoted, literal, address: `${local.local}@${domain}` },
+  };
 }

@@ -41,7 +41,9 @@ export class GatewayServer extends SMTPServer {
     const connection = new GatewayConnection(this, socket, socketOptions);
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));
-    connection.on('connect', (info: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(info));
+    connection.on('connect', (info: Parameters<SMTPServer['_onClientConnect']>[0]) =>
+      this._onClientConnect(info),
+    );
     connection.init();
   }
 }
@@ -50,7 +52,11 @@ export class GatewayConnection extends SMTPConnection {
   private errors = 0;
   private readonly gateway: GatewayServer;
 
-  constructor(server: GatewayServer, socket: net.Socket | tls.TLSSocket, options?: SMTPConnectionOptions | null) {
+  constructor(
+    server: GatewayServer,
+    socket: net.Socket | tls.TLSSocket,
+    options?: SMTPConnectionOptions | null,
+  ) {
     super(server, socket, options);
     this.gateway = server;
     connections.set(this.session, this);

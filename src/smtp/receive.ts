@@ -24,7 +24,9 @@ function localFailure(): SmtpReply {
 
 async function discard(writer: MessageWriter | undefined, log: Logger): Promise<void> {
   if (!writer) return;
-  await writer.abort().catch((err: unknown) => log.warn({ err, id: writer.id }, 'could not discard partial message'));
+  await writer
+    .abort()
+    .catch((err: unknown) => log.warn({ err, id: writer.id }, 'could not discard partial message'));
 }
 
 /** Receives the message; resolves with the committed envelope or rejects with an SmtpReply. */
@@ -63,7 +65,11 @@ export async function receiveMessage(stream: SMTPServerDataStream, o: ReceiveOpt
   }
   if (oversized || stream.sizeExceeded) {
     await discard(writer, o.log);
-    throw new SmtpReply(552, '5.3.4', `Error: message exceeds fixed maximum message size of ${o.maxMessageSize} bytes`);
+    throw new SmtpReply(
+      552,
+      '5.3.4',
+      `Error: message exceeds fixed maximum message size of ${o.maxMessageSize} bytes`,
+    );
   }
   if (failed !== undefined || !writer) {
     o.log.error({ err: failed, id: writer?.id }, 'cannot store incoming message');

@@ -55,7 +55,10 @@ function indexOf(domains: readonly DomainSettings[]): DomainIndex {
 }
 
 /** The accepted-domain entry for a normalised domain, if any. Exact names win over wildcards. */
-export function findAcceptedDomain(domain: string, domains: readonly DomainSettings[]): DomainSettings | undefined {
+export function findAcceptedDomain(
+  domain: string,
+  domains: readonly DomainSettings[],
+): DomainSettings | undefined {
   if (!domain || domain.startsWith('[')) return undefined;
   const idx = indexOf(domains);
   const exact = idx.exact.get(domain);
@@ -109,7 +112,8 @@ export function checkRecipient(raw: string, ctx: RelayContext): RecipientDecisio
   }
   const accepted = findAcceptedDomain(a.domain, ctx.domains);
   if (accepted) {
-    if (!isKnownRecipient(accepted, a.local, a.domain, idx)) return deny(550, '5.1.1', `${shown}: recipient unknown`);
+    if (!isKnownRecipient(accepted, a.local, a.domain, idx))
+      return deny(550, '5.1.1', `${shown}: recipient unknown`);
     return { accept: true, address: a.address, local: true };
   }
   if (ctx.trusted) return { accept: true, address: a.address, local: false };
@@ -117,8 +121,7 @@ export function checkRecipient(raw: string, ctx: RelayContext): RecipientDecisio
 }
 
 export type SenderDecision =
-  | { accept: true; address: string }
-  | { accept: false; code: number; status: string; text: string };
+  { accept: true; address: string } | { accept: false; code: number; status: string; text: string };
 
 /** Checks MAIL FROM syntax and normalises it; "" is the null sender of bounces. */
 export function checkSender(raw: string): SenderDecision {
@@ -127,7 +130,12 @@ export function checkSender(raw: string): SenderDecision {
   const parsed = parseAddress(bare);
   if (!parsed.ok || parsed.value.domain === '') {
     const reason = parsed.ok ? 'domain missing' : parsed.reason;
-    return { accept: false, code: 501, status: '5.1.7', text: `<${bare}>: bad sender address syntax (${reason})` };
+    return {
+      accept: false,
+      code: 501,
+      status: '5.1.7',
+      text: `<${bare}>: bad sender address syntax (${reason})`,
+    };
   }
   return { accept: true, address: parsed.value.address };
 }

@@ -97,7 +97,9 @@ export class SmtpListener {
 
   listen(): Promise<{ host: string; port: number }> {
     const net = this.server.server;
-    const where = this.o.host.includes(':') ? `[${this.o.host}]:${this.o.port}` : `${this.o.host}:${this.o.port}`;
+    const where = this.o.host.includes(':')
+      ? `[${this.o.host}]:${this.o.port}`
+      : `${this.o.host}:${this.o.port}`;
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         net.off('listening', onListening);
@@ -154,8 +156,13 @@ export class SmtpListener {
     const fromIp = this.perIp.get(ip) ?? 0;
     // Like Postfix (smtpd_client_event_limit_exceptions), trusted networks have no per-IP limit.
     if (fromIp >= s.maxConnectionsPerIp && !isTrustedClient(ip, settings.trustedNetworks)) {
-      this.log.info({ ip, limit: s.maxConnectionsPerIp }, 'connection refused: too many connections from one address');
-      return cb(new SmtpReply(421, '4.7.0', `${s.hostname} Error: too many connections from your address (${ip})`));
+      this.log.info(
+        { ip, limit: s.maxConnectionsPerIp },
+        'connection refused: too many connections from one address',
+      );
+      return cb(
+        new SmtpReply(421, '4.7.0', `${s.hostname} Error: too many connections from your address (${ip})`),
+      );
     }
     this.active++;
     this.perIp.set(ip, fromIp + 1);
@@ -176,12 +183,20 @@ export class SmtpListener {
     const max = this.o.settings().smtp.maxMessagesPerConnection;
     // session.transaction counts DATA transactions so far, plus one.
     if (session.transaction > max) {
-      return cb(new SmtpReply(452, '4.7.1', `Error: too many messages in one connection (limit ${max}), please reconnect`));
+      return cb(
+        new SmtpReply(
+          452,
+          '4.7.1',
+          `Error: too many messages in one connection (limit ${max}), please reconnect`,
+        ),
+      );
     }
     const sender = checkSender(address.address);
     if (!sender.accept) return cb(new SmtpReply(sender.code, sender.status, sender.text));
     if (!session.envelope.smtpUtf8 && NON_ASCII.test(sender.address)) {
-      return cb(new SmtpReply(553, '5.6.7', `<${address.address}>: non-ASCII address needs the SMTPUTF8 parameter`));
+      return cb(
+        new SmtpReply(553, '5.6.7', `<${address.address}>: non-ASCII address needs the SMTPUTF8 parameter`),
+      );
     }
     this.normalised.set(address, sender.address);
     cb();
@@ -198,11 +213,16 @@ export class SmtpListener {
       domains: settings.domains,
     });
     if (!decision.accept) {
-      this.log.info({ ip: session.remoteAddress, rcpt: address.address, code: decision.code }, 'recipient refused');
+      this.log.info(
+        { ip: session.remoteAddress, rcpt: address.address, code: decision.code },
+        'recipient refused',
+      );
       return cb(new SmtpReply(decision.code, decision.status, decision.text));
     }
     if (!session.envelope.smtpUtf8 && NON_ASCII.test(decision.address)) {
-      return cb(new SmtpReply(553, '5.6.7', `<${address.address}>: non-ASCII address needs the SMTPUTF8 parameter`));
+      return cb(
+        new SmtpReply(553, '5.6.7', `<${address.address}>: non-ASCII address needs the SMTPUTF8 parameter`),
+      );
     }
     this.normalised.set(address, decision.address);
     cb();
@@ -259,7 +279,11 @@ export class SmtpListener {
         clientHostname: reverseName(session),
         ip: session.remoteAddress,
         by: settings.smtp.hostname,
-        protocol: protocolName(session.openingCommand === 'EHLO', session.secure, !!session.envelope.smtpUtf8),
+        protocol: protocolName(
+          session.openingCommand === 'EHLO',
+          session.secure,
+          !!session.envelope.smtpUtf8,
+        ),
         id,
         for: recipients.length === 1 ? recipients[0]?.address : undefined,
         date: new Date(),
@@ -287,7 +311,9 @@ export class SmtpListener {
       },
       (err: unknown) => {
         connection?.refreshTimeout();
-        cb(err instanceof SmtpReply ? err : new SmtpReply(451, '4.3.0', 'Error: message not received in full'));
+        cb(
+          err instanceof SmtpReply ? err : new SmtpReply(451, '4.3.0', 'Error: message not received in full'),
+        );
       },
     );
   }

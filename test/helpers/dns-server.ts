@@ -53,7 +53,8 @@ export interface DnsServer {
 }
 
 function dnsmasqPath(): string {
-  for (const p of ['/usr/sbin/dnsmasq', '/usr/local/sbin/dnsmasq', '/sbin/dnsmasq']) if (existsSync(p)) return p;
+  for (const p of ['/usr/sbin/dnsmasq', '/usr/local/sbin/dnsmasq', '/sbin/dnsmasq'])
+    if (existsSync(p)) return p;
   return 'dnsmasq';
 }
 

@@ -59,6 +59,8 @@ export interface SinkOptions {
   size?: number;
   /** Server name in the greeting and EHLO reply (default "sink.test"). */
   name?: string;
+  /** Close connections that stay idle this long, ms (smtp-server's default is a minute). */
+  idleTimeout?: number;
 }
 
 export interface Sink {
@@ -69,7 +71,10 @@ export interface Sink {
   /** Connections accepted so far. */
   readonly connections: number;
   /** Resolves with `messages` once there are `count` of them (or `predicate` holds); rejects after `timeoutMs`. */
-  waitFor(what: number | ((messages: ReceivedMessage[]) => boolean), timeoutMs?: number): Promise<ReceivedMessage[]>;
+  waitFor(
+    what: number | ((messages: ReceivedMessage[]) => boolean),
+    timeoutMs?: number,
+  ): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
 }
 
@@ -137,6 +142,7 @@ export async function startSink(o: SinkOptions = {}): Promise<Sink> {
     hideSMTPUTF8: o.smtputf8 === false,
     size: o.size,
     closeTimeout: 200,
+    socketTimeout: o.idleTimeout,
     logger: false,
     onConnect(_session, cb) {
       connections++;

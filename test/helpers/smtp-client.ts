@@ -42,7 +42,10 @@ export class RawSmtp {
   }
 
   /** Connects and reads the greeting. */
-  static async open(port: number, o: { localAddress?: string } = {}): Promise<{ c: RawSmtp; greeting: Reply }> {
+  static async open(
+    port: number,
+    o: { localAddress?: string } = {},
+  ): Promise<{ c: RawSmtp; greeting: Reply }> {
     const c = await RawSmtp.connect(port, o);
     return { c, greeting: await c.read() };
   }

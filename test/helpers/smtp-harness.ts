@@ -1,5 +1,6 @@
 // Starts an SmtpListener on a free port with a real Spool in a temporary directory.
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,6 +64,8 @@ export interface SmtpHarness {
   setSettings(o: HarnessOptions): void;
   /** Envelopes passed to onAccepted, in order. */
   accepted: Envelope[];
+  /** For each of them: was the queue file complete (body + envelope) when onAccepted ran? */
+  committedWhenAccepted: boolean[];
   /** Committed messages in the incoming queue. */
   stored(): Promise<StoredMessage[]>;
   /** Any file in the incoming queue, committed or not. */
@@ -86,6 +89,7 @@ export async function startSmtp(o: HarnessOptions = {}): Promise<SmtpHarness> {
   const spool = new Spool(join(dir, 'spool'), log);
   await spool.init();
   const accepted: Envelope[] = [];
+  const committedWhenAccepted: boolean[] = [];
   const h = {
     settings: makeSettings(o),
   } as SmtpHarness;
@@ -96,7 +100,11 @@ export async function startSmtp(o: HarnessOptions = {}): Promise<SmtpHarness> {
     spool: o.wrapSpool ? o.wrapSpool(spool) : spool,
     tls: await testCertificate(),
     log,
-    onAccepted: (e) => accepted.push(e),
+    onAccepted: (e) => {
+      accepted.push(e);
+      // A committed file holds the message and then its envelope, so it is larger than the message.
+      committedWhenAccepted.push(statSync(spool.path('incoming', e.id)).size > e.size);
+    },
   });
   const { port } = await listener.listen();
   return Object.assign(h, {
@@ -104,6 +112,7 @@ export async function startSmtp(o: HarnessOptions = {}): Promise<SmtpHarness> {
     listener,
     spool,
     accepted,
+    committedWhenAccepted,
     setSettings(next: HarnessOptions) {
       h.settings = makeSettings(next);
     },

@@ -69,7 +69,9 @@ test('delivers to the next hop: exact bytes, EHLO name, envelope, one result per
   const s = await sink();
   const agent = agentFor(routeTo(s.port));
   const env = envelope(['bob@dest.test', 'carol@Dest.Test']);
-  const results = await agent.deliver(env, ['bob@dest.test', 'carol@Dest.Test'], () => Readable.from([MESSAGE]));
+  const results = await agent.deliver(env, ['bob@dest.test', 'carol@Dest.Test'], () =>
+    Readable.from([MESSAGE]),
+  );
   assert.deepEqual(
     results.map((r) => [r.address, r.outcome, r.code, r.host]),
     [
@@ -87,10 +89,36 @@ test('delivers to the next hop: exact bytes, EHLO name, envelope, one result per
   assert.equal(s.messages.length, 1, 'one transaction for recipients of one destination');
 });
 
+test('bare LF/CR line ends cannot end DATA early (no SMTP smuggling to the next hop)', async () => {
+  const s = await sink();
+  const agent = agentFor(routeTo(s.port));
+  const evil = Buffer.from(
+    'Subject: smuggle\r\n\r\nfirst\n.\r\nMAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@dest.test>\r\nDATA\r\n' +
+      'second\r.\rthird\r\n.\nfourth\r\n',
+  );
+  const [r] = await agent.deliver(
+    envelope(['bob@dest.test'], { size: evil.length }),
+    ['bob@dest.test'],
+    () => evil,
+  );
+  assert.equal(r!.outcome, 'delivered');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(s.messages.length, 1, 'exactly one message reached the server');
+  const raw = s.messages[0]!.raw.toString();
+  assert.deepEqual(s.messages[0]!.to, ['bob@dest.test']);
+  assert.match(raw, /MAIL FROM:<evil@x\.test>/, 'the smuggled commands stayed message text');
+  assert.match(raw, /fourth\r\n$/);
+  assert.ok(!/[^\r]\n|\r[^\n]/.test(raw), 'only CRLF line ends went out');
+});
+
 test('the null sender is MAIL FROM:<>', async () => {
   const s = await sink();
   const agent = agentFor(routeTo(s.port));
-  const [r] = await agent.deliver(envelope(['bob@dest.test'], { sender: '' }), ['bob@dest.test'], () => MESSAGE);
+  const [r] = await agent.deliver(
+    envelope(['bob@dest.test'], { sender: '' }),
+    ['bob@dest.test'],
+    () => MESSAGE,
+  );
   assert.equal(r!.outcome, 'delivered');
   const [m] = await s.waitFor(1);
   assert.equal(m!.from, '');
@@ -111,7 +139,11 @@ test('fails over to the second next hop when the first refuses connections or gr
 
 test('when every hop fails, all recipients are deferred with the last error', async () => {
   const agent = agentFor(routeTo(await closedPort(), await closedPort()));
-  const results = await agent.deliver(envelope(['a@dest.test', 'b@dest.test']), ['a@dest.test', 'b@dest.test'], () => MESSAGE);
+  const results = await agent.deliver(
+    envelope(['a@dest.test', 'b@dest.test']),
+    ['a@dest.test', 'b@dest.test'],
+    () => MESSAGE,
+  );
   for (const r of results) {
     assert.equal(r.outcome, 'deferred');
     assert.equal(r.code, 0);
@@ -156,7 +188,11 @@ test('a 5xx to the message applies to the accepted recipients only; a refused se
 
   const s2 = await sink({ mail: () => ({ code: 451, message: '4.7.1 greylisted, try again' }) });
   const agent2 = agentFor(routeTo(s2.port));
-  const r2 = await agent2.deliver(envelope(['a@dest.test', 'reject-b@dest.test']), ['a@dest.test', 'reject-b@dest.test'], () => MESSAGE);
+  const r2 = await agent2.deliver(
+    envelope(['a@dest.test', 'reject-b@dest.test']),
+    ['a@dest.test', 'reject-b@dest.test'],
+    () => MESSAGE,
+  );
   assert.deepEqual(
     r2.map((r) => [r.outcome, r.code, r.reply]),
     [
@@ -182,6 +218,65 @@ test('opportunistic STARTTLS is used when offered (self-signed certificate accep
   assert.equal((await plain.waitFor(1))[0]!.secure, false);
 });
 
+/** A scripted SMTP server that offers STARTTLS but answers the handshake with garbage. */
+async function brokenTlsServer(): Promise<{ port: number; received: string[]; close: () => Promise<void> }> {
+  const received: string[] = [];
+  const srv = createServer((sock) => {
+    let buf = '';
+    let inData = false;
+    let handshake = false;
+    sock.write('220 broken.test ESMTP\r\n');
+    sock.on('data', (chunk) => {
+      // the client hello is answered with bytes that are no TLS record
+      if (handshake) return void sock.end('this is not TLS at all\r\n');
+      buf += chunk.toString('latin1');
+      let i: number;
+      while (!inData && (i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') sock.write('250-broken.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n');
+        else if (verb === 'STAR') {
+          sock.write('220 go ahead\r\n');
+          handshake = true;
+        } else if (verb === 'DATA') {
+          sock.write('354 go on\r\n');
+          inData = true;
+        } else if (verb === 'QUIT') sock.end('221 bye\r\n');
+        else sock.write('250 ok\r\n');
+      }
+      if (inData && (i = buf.indexOf('\r\n.\r\n')) >= 0) {
+        received.push(buf.slice(0, i + 2));
+        buf = buf.slice(i + 5);
+        inData = false;
+        sock.write('250 queued\r\n');
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (srv.address() as { port: number }).port,
+    received,
+    close: () => new Promise<void>((r) => srv.close(() => r())),
+  };
+}
+
+test('opportunistic TLS that fails in the handshake is retried in plaintext; "required" is not', async () => {
+  const broken = await brokenTlsServer();
+  cleanups.push(broken.close);
+  const agent = agentFor(routeTo(broken.port), { tls: 'opportunistic' });
+  const [r] = await agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
+  assert.equal(r!.outcome, 'delivered', r!.reply);
+  assert.equal(broken.received.length, 1);
+
+  const strict = agentFor(routeTo(broken.port), { tls: 'required' });
+  const [r2] = await strict.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
+  assert.equal(r2!.outcome, 'deferred');
+  assert.match(r2!.reply, /STARTTLS/);
+  assert.equal(broken.received.length, 1);
+});
+
 test('tls "required" defers when the server offers no STARTTLS, and uses it when offered', async () => {
   const plain = await sink();
   const agent = agentFor(routeTo(plain.port), { tls: 'required' });
@@ -197,7 +292,7 @@ test('tls "required" defers when the server offers no STARTTLS, and uses it when
   assert.equal((await secure.waitFor(1))[0]!.secure, true);
 });
 
-test('connections are reused: two messages, one connection, RSET in between', async () => {
+test('connections are reused: three messages, one connection', async () => {
   const s = await sink({ tls: true });
   const agent = agentFor(routeTo(s.port), { tls: 'opportunistic' });
   for (let i = 0; i < 3; i++) {
@@ -216,24 +311,34 @@ test('connections are reused: two messages, one connection, RSET in between', as
 });
 
 test('a connection the server closed while idle is replaced transparently', async () => {
+  const s = await sink({ idleTimeout: 300 });
+  const agent = agentFor(routeTo(s.port));
+  const [first] = await agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
+  assert.equal(first!.outcome, 'delivered');
+  await new Promise((resolve) => setTimeout(resolve, 700)); // the server times the idle session out
+  const [second] = await agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
+  assert.equal(second!.outcome, 'delivered', second!.reply);
+  assert.equal(s.connections, 2);
+  assert.equal(s.messages.length, 2);
+});
+
+test('a next hop that went away defers, and the agent does not hang on its dead connection', async () => {
   const s = await sink();
   const agent = agentFor(routeTo(s.port));
   await agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
-  await s.close(); // drops the idle connection; start another sink on a new port for the same route
-  const s2 = await sink();
-  const agent2 = agentFor(routeTo(s2.port));
-  const [r] = await agent2.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
-  assert.equal(r!.outcome, 'delivered');
-  // the first agent's idle session is gone; its next delivery connects anew and fails cleanly
-  const [r2] = await agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
-  assert.equal(r2!.outcome, 'deferred');
+  await s.close();
+  const [r] = await agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE);
+  assert.equal(r!.outcome, 'deferred');
+  assert.match(r!.reply, /ECONNREFUSED/);
 });
 
 test('concurrency per destination: parallel deliveries wait for a slot and share the connection', async () => {
   const s = await sink();
   const agent = agentFor(routeTo(s.port), { concurrencyPerDestination: 1 });
   const all = await Promise.all(
-    Array.from({ length: 5 }, () => agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE)),
+    Array.from({ length: 5 }, () =>
+      agent.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE),
+    ),
   );
   assert.ok(all.every(([r]) => r!.outcome === 'delivered'));
   assert.equal(s.connections, 1);
@@ -241,7 +346,9 @@ test('concurrency per destination: parallel deliveries wait for a slot and share
   const s2 = await sink();
   const agent2 = agentFor(routeTo(s2.port), { concurrencyPerDestination: 3 });
   await Promise.all(
-    Array.from({ length: 6 }, () => agent2.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE)),
+    Array.from({ length: 6 }, () =>
+      agent2.deliver(envelope(['bob@dest.test']), ['bob@dest.test'], () => MESSAGE),
+    ),
   );
   assert.equal(s2.messages.length, 6);
   assert.ok(s2.connections <= 3, `at most 3 connections, saw ${s2.connections}`);
@@ -310,12 +417,20 @@ test('what the server cannot take bounces before sending: SMTPUTF8 addresses, SI
   const agent = agentFor(routeTo(s.port));
   const rcpts = ['ascii@dest.test', 'ユーザー@dest.test'];
   const small = Buffer.from('Subject: x\r\n\r\nhi\r\n');
-  const results = await agent.deliver(envelope(rcpts, { size: small.length, smtputf8: true }), rcpts, () => small);
+  const results = await agent.deliver(
+    envelope(rcpts, { size: small.length, smtputf8: true }),
+    rcpts,
+    () => small,
+  );
   assert.equal(results[0]!.outcome, 'delivered');
   assert.equal(results[1]!.outcome, 'bounced');
   assert.equal(statusFromReply(results[1]!.reply, results[1]!.code), '5.6.7');
 
-  const [big] = await agent.deliver(envelope(['ascii@dest.test'], { size: 5000 }), ['ascii@dest.test'], () => MESSAGE);
+  const [big] = await agent.deliver(
+    envelope(['ascii@dest.test'], { size: 5000 }),
+    ['ascii@dest.test'],
+    () => MESSAGE,
+  );
   assert.equal(big!.outcome, 'bounced');
   assert.equal(statusFromReply(big!.reply, big!.code), '5.3.4');
   assert.equal(s.messages.length, 1);
@@ -324,9 +439,13 @@ test('what the server cannot take bounces before sending: SMTPUTF8 addresses, SI
 test('a message that cannot be read defers; a bad address bounces; the agent never throws', async () => {
   const s = await sink();
   const agent = agentFor(routeTo(s.port));
-  const results = await agent.deliver(envelope(['bob@dest.test', 'nodomain']), ['bob@dest.test', 'nodomain'], () => {
-    throw new Error('ENOENT: no such file');
-  });
+  const results = await agent.deliver(
+    envelope(['bob@dest.test', 'nodomain']),
+    ['bob@dest.test', 'nodomain'],
+    () => {
+      throw new Error('ENOENT: no such file');
+    },
+  );
   assert.equal(results[0]!.outcome, 'deferred');
   assert.match(results[0]!.reply, /ENOENT/);
   assert.equal(results[1]!.outcome, 'bounced');
@@ -357,7 +476,9 @@ test('a bounce built from the results reaches the sender from <> with the diagno
       { name: 'origin.test', nextHops: [`127.0.0.1:${origin.port}`] },
     ],
   });
-  const env = envelope([], { recipients: [{ address: 'reject-me@dest.test', orcpt: 'rfc822;Reject-Me@dest.test' }] });
+  const env = envelope([], {
+    recipients: [{ address: 'reject-me@dest.test', orcpt: 'rfc822;Reject-Me@dest.test' }],
+  });
   const [failed] = await agent.deliver(env, ['reject-me@dest.test'], () => MESSAGE);
   assert.equal(failed!.outcome, 'bounced');
 

@@ -153,7 +153,9 @@ test('a bad resolver setting defers instead of throwing', async () => {
 });
 
 test('the DNS helper serves TXT records and can be restarted with other records', async () => {
-  const extra = await startDnsServer({ txt: [{ name: 'k._domainkey.x.test', text: 'v=DKIM1; p=' + 'A'.repeat(400) }] });
+  const extra = await startDnsServer({
+    txt: [{ name: 'k._domainkey.x.test', text: 'v=DKIM1; p=' + 'A'.repeat(400) }],
+  });
   try {
     const { Resolver } = await import('node:dns/promises');
     const r = new Resolver({ timeout: 1000, tries: 1 });

@@ -45,6 +45,7 @@ describe('SMTP limits', () => {
   it('message size: data over the limit is refused and the partial message discarded', async () => {
     h.setSettings({ smtp: { maxMessageSize: 1000 } });
     const c = await session();
+    const before = await h.incomingFiles();
     await c.cmd('MAIL FROM:<a@sender.test>');
     await c.cmd('RCPT TO:<x@example.com>');
     assert.equal((await c.cmd('DATA')).code, 354);
@@ -53,7 +54,7 @@ describe('SMTP limits', () => {
       (await c.cmd(`${big}.`)).text,
       '552 5.3.4 Error: message exceeds fixed maximum message size of 1000 bytes',
     );
-    assert.deepEqual(await h.incomingFiles(), []);
+    assert.deepEqual(await h.incomingFiles(), before);
     // The session goes on; a message within the limit is taken.
     await c.cmd('MAIL FROM:<a@sender.test>');
     await c.cmd('RCPT TO:<x@example.com>');
@@ -67,7 +68,10 @@ describe('SMTP limits', () => {
     await c.cmd('MAIL FROM:<a@sender.test>');
     assert.equal((await c.cmd('RCPT TO:<a@example.com>')).code, 250);
     assert.equal((await c.cmd('RCPT TO:<b@example.com>')).code, 250);
-    assert.equal((await c.cmd('RCPT TO:<c@example.com>')).text, '452 4.5.3 Error: too many recipients (limit 2 per message)');
+    assert.equal(
+      (await c.cmd('RCPT TO:<c@example.com>')).text,
+      '452 4.5.3 Error: too many recipients (limit 2 per message)',
+    );
     await c.cmd('DATA');
     const id = /queued as (\w+)/.exec((await c.cmd(`${message()}.`)).text)?.[1];
     const env = (await h.stored()).find((s) => s.envelope.id === id)?.envelope;
@@ -124,6 +128,27 @@ describe('SMTP limits', () => {
     assert.equal((await connect('127.0.0.1')).greeting.code, 220);
   });
 
+  it('per-IP counts are released by every way a session ends (QUIT, reset, failed TLS)', async () => {
+    h.setSettings({ smtp: { maxConnectionsPerIp: 1 } });
+    const again = async () => {
+      await waitUntil(async () => {
+        const r = await connect();
+        r.c.destroy();
+        return r.greeting.code === 220;
+      }, 'the address may connect again');
+    };
+    const quit = await session();
+    assert.equal((await quit.cmd('QUIT')).code, 221);
+    await again();
+    (await session()).destroy();
+    await again();
+    const tls = await session();
+    assert.equal((await tls.cmd('STARTTLS')).code, 220);
+    tls.write('this is not a TLS client hello\r\n'.repeat(20));
+    await tls.closed;
+    await again();
+  });
+
   it('idle timeout', async () => {
     h.setSettings({ smtp: { idleTimeout: '300ms' } });
     const c = await session();
@@ -136,6 +161,7 @@ describe('SMTP limits', () => {
   it('data timeout: 421 and the partial message discarded', async () => {
     h.setSettings({ smtp: { idleTimeout: '30s', dataTimeout: '300ms' } });
     const c = await session();
+    const before = (await h.incomingFiles()).join();
     await c.cmd('MAIL FROM:<a@sender.test>');
     await c.cmd('RCPT TO:<x@example.com>');
     assert.equal((await c.cmd('DATA')).code, 354);
@@ -145,7 +171,10 @@ describe('SMTP limits', () => {
       '421 4.4.2 mx.test Error: data timeout exceeded (no data for 0.3s), message discarded',
     );
     await c.closed;
-    await waitUntil(async () => (await h.incomingFiles()).length === 0, 'the partial message is removed');
+    await waitUntil(
+      async () => (await h.incomingFiles()).join() === before,
+      'the partial message is removed',
+    );
     assert.equal(h.accepted.filter((e) => e.subject === 'half').length, 0);
   });
 

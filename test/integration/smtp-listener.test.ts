@@ -7,7 +7,13 @@ import nodemailer from 'nodemailer';
 import { SmtpListener } from '../../src/smtp/server.js';
 import { silentLogger } from '../../src/util/log.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
-import { makeSettings, message, startSmtp, testCertificate, type SmtpHarness } from '../helpers/smtp-harness.js';
+import {
+  makeSettings,
+  message,
+  startSmtp,
+  testCertificate,
+  type SmtpHarness,
+} from '../helpers/smtp-harness.js';
 
 const run = promisify(execFile);
 
@@ -26,7 +32,15 @@ describe('SMTP listener', () => {
     const ehlo = await c.cmd('EHLO client.test');
     assert.equal(ehlo.code, 250);
     assert.equal(ehlo.lines[0], 'mx.test Hello [127.0.0.1]');
-    for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'STARTTLS', 'SIZE 20971520']) {
+    for (const ext of [
+      'PIPELINING',
+      '8BITMIME',
+      'SMTPUTF8',
+      'ENHANCEDSTATUSCODES',
+      'DSN',
+      'STARTTLS',
+      'SIZE 20971520',
+    ]) {
       assert.ok(ehlo.lines.includes(ext), `EHLO lacks ${ext}:\n${ehlo.text}`);
     }
     assert.ok(!ehlo.lines.some((l) => l.startsWith('AUTH')), ehlo.text);
@@ -40,7 +54,12 @@ describe('SMTP listener', () => {
 
   it('accepts mail for the accepted domain: Received header, envelope, 250 after commit', async () => {
     const before = h.accepted.length;
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: h.port, ignoreTLS: true, name: 'client.test' });
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: h.port,
+      ignoreTLS: true,
+      name: 'client.test',
+    });
     const info = await transport.sendMail({
       envelope: { from: 'a@sender.test', to: ['x@EXAMPLE.com'] },
       raw: message('Greetings'),
@@ -51,6 +70,7 @@ describe('SMTP listener', () => {
     const id = m[1];
     assert.equal(h.accepted.length, before + 1);
     assert.equal(h.accepted[before]?.id, id);
+    assert.equal(h.committedWhenAccepted[before], true, 'onAccepted ran after commit');
     const stored = (await h.stored()).find((s) => s.envelope.id === id);
     assert.ok(stored);
     const { envelope, body } = stored;
@@ -81,8 +101,14 @@ describe('SMTP listener', () => {
     const noUtf8 = await c.cmd('RCPT TO:<用户@example.com>');
     assert.equal(noUtf8.text, '553 5.6.7 <用户@example.com>: non-ASCII address needs the SMTPUTF8 parameter');
     assert.equal((await c.cmd('RSET')).code, 250);
-    assert.equal((await c.cmd('MAIL FROM:<a@sender.test> RET=HDRS ENVID=abc+2Bdef BODY=8BITMIME SMTPUTF8')).code, 250);
-    assert.equal((await c.cmd('RCPT TO:<x@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x@example.com')).code, 250);
+    assert.equal(
+      (await c.cmd('MAIL FROM:<a@sender.test> RET=HDRS ENVID=abc+2Bdef BODY=8BITMIME SMTPUTF8')).code,
+      250,
+    );
+    assert.equal(
+      (await c.cmd('RCPT TO:<x@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x@example.com')).code,
+      250,
+    );
     assert.equal((await c.cmd('RCPT TO:<用户@Example.COM> NOTIFY=NEVER')).code, 250);
     assert.equal((await c.cmd('DATA')).code, 354);
     const done = await c.cmd(`${message('DSN')}.`);
@@ -161,7 +187,10 @@ describe('SMTP listener', () => {
     assert.equal(stored?.envelope.client.tls, true);
     assert.equal(stored?.envelope.client.helo, 'swaks.test');
     assert.equal(stored?.envelope.subject, 'over tls');
-    assert.match(stored?.body ?? '', /^Received: from swaks\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.test \(Sekimori\) with ESMTPS id/);
+    assert.match(
+      stored?.body ?? '',
+      /^Received: from swaks\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.test \(Sekimori\) with ESMTPS id/,
+    );
   });
 
   it('does STARTTLS with nodemailer (requireTLS)', async () => {
@@ -171,7 +200,12 @@ describe('SMTP listener', () => {
       requireTLS: true,
       tls: { rejectUnauthorized: false },
     });
-    const info = await transport.sendMail({ from: 'a@sender.test', to: 'x@example.com', subject: 's', text: 't' });
+    const info = await transport.sendMail({
+      from: 'a@sender.test',
+      to: 'x@example.com',
+      subject: 's',
+      text: 't',
+    });
     transport.close();
     const id = /queued as (\w+)/.exec(info.response)?.[1];
     assert.equal((await h.stored()).find((s) => s.envelope.id === id)?.envelope.client.tls, true);
@@ -203,7 +237,9 @@ describe('SMTP listener lifecycle', () => {
       tls: await testCertificate(),
       log: silentLogger(),
     });
-    await assert.rejects(listener.listen(), { message: `cannot listen on 127.0.0.1:${port}: address already in use` });
+    await assert.rejects(listener.listen(), {
+      message: `cannot listen on 127.0.0.1:${port}: address already in use`,
+    });
     await listener.close();
     await new Promise((resolve) => blocker.close(resolve));
   });

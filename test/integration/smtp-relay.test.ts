@@ -140,7 +140,10 @@ describe('relay control over SMTP', () => {
       const { c } = await RawSmtp.open(h.port, { localAddress });
       await c.cmd('EHLO client.test');
       await c.cmd('MAIL FROM:<a@sender.test>');
-      assert.equal((await c.cmd('RCPT TO:<bob@listed.test>')).text, '550 5.1.1 <bob@listed.test>: recipient unknown');
+      assert.equal(
+        (await c.cmd('RCPT TO:<bob@listed.test>')).text,
+        '550 5.1.1 <bob@listed.test>: recipient unknown',
+      );
       assert.equal((await c.cmd('RCPT TO:<Alice@LISTED.test>')).code, 250);
       c.destroy();
     }

@@ -68,7 +68,10 @@ test('a bounce is a multipart/report with text, delivery-status and the original
   assert.deepEqual(field(head, 'In-Reply-To'), ['<orig-1@origin.test>']);
   assert.match(field(head, 'Message-ID')[0] ?? '', /^<[^@<>]+@gw\.sekimori\.test>$/);
   assert.deepEqual(field(head, 'Date'), ['Fri, 02 Jan 2026 04:00:00 +0000']);
-  assert.match(field(head, 'Content-Type')[0] ?? '', /^multipart\/report; report-type=delivery-status; boundary=/);
+  assert.match(
+    field(head, 'Content-Type')[0] ?? '',
+    /^multipart\/report; report-type=delivery-status; boundary=/,
+  );
 
   assert.equal(parts.length, 3);
   const [human, status, orig] = parts as { headers: string; body: string }[];
@@ -124,7 +127,9 @@ test('delay notices and mixed reports say what happened to whom', () => {
       original,
       originalMessage: message,
       arrivalDate: new Date(),
-      recipients: [{ address: 'bob@dest.test', action: 'delayed', status: '4.4.1', diagnostic: 'connect refused' }],
+      recipients: [
+        { address: 'bob@dest.test', action: 'delayed', status: '4.4.1', diagnostic: 'connect refused' },
+      ],
     }),
   );
   assert.deepEqual(field(delayed.head, 'Subject'), ['Delayed Mail (still being retried)']);

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressLiteral, orderByPreference } from '../../src/delivery/mx.js';
-import { describeTarget, flattenReply, orcptParam, outcomeOf, xtext } from '../../src/delivery/smtp-session.js';
+import {
+  describeTarget,
+  flattenReply,
+  orcptParam,
+  outcomeOf,
+  xtext,
+} from '../../src/delivery/smtp-session.js';
 import { SessionPool } from '../../src/delivery/pool.js';
 
 test('MX records are tried by preference, equal preferences in random order', () => {
@@ -19,7 +25,13 @@ test('MX records are tried by preference, equal preferences in random order', ()
       o.map((r) => r.priority),
       [10, 10, 10, 15, 20],
     );
-    assert.deepEqual(o.slice(0, 3).map((r) => r.exchange).sort(), ['a1', 'a2', 'a3']);
+    assert.deepEqual(
+      o
+        .slice(0, 3)
+        .map((r) => r.exchange)
+        .sort(),
+      ['a1', 'a2', 'a3'],
+    );
     firsts.add(o[0]!.exchange);
   }
   assert.equal(firsts.size, 3, 'each equal-preference host comes first sometimes');

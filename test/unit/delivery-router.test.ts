@@ -61,11 +61,18 @@ test('accepted domains without next hops go by MX, even when a smart host is set
 });
 
 test('other domains go to the smart host when one is set, else by MX', () => {
-  const smart = resolveRoute('gmail.com', settings({ ...base, delivery: { default: 'relay.example.net:587' } }));
+  const smart = resolveRoute(
+    'gmail.com',
+    settings({ ...base, delivery: { default: 'relay.example.net:587' } }),
+  );
   assert.ok(smart.kind === 'static');
   assert.equal(smart.via, 'smarthost');
   assert.deepEqual(smart.hosts, [{ host: 'relay.example.net', port: 587 }]);
-  assert.deepEqual(resolveRoute('Gmail.COM.', settings(base)), { kind: 'mx', key: 'mx:gmail.com', domain: 'gmail.com' });
+  assert.deepEqual(resolveRoute('Gmail.COM.', settings(base)), {
+    kind: 'mx',
+    key: 'mx:gmail.com',
+    domain: 'gmail.com',
+  });
 });
 
 test('destinations with the same next hops share a key (and so connections and the concurrency limit)', () => {

@@ -85,7 +85,14 @@ describe('Received header', () => {
   });
 
   it('leaves out unknown reverse names and several recipients, writes IPv6 literals', () => {
-    const h = receivedHeader({ helo: 'c', ip: '2001:db8::1', by: 'mx.test', protocol: 'ESMTP', id: 'ID', date });
+    const h = receivedHeader({
+      helo: 'c',
+      ip: '2001:db8::1',
+      by: 'mx.test',
+      protocol: 'ESMTP',
+      id: 'ID',
+      date,
+    });
     assert.equal(
       h.toString(),
       'Received: from c ([IPv6:2001:db8::1])\r\n\tby mx.test (Sekimori) with ESMTP id ID; Tue, 07 Jan 2025 09:05:03 +0000\r\n',

@@ -5,8 +5,16 @@ import { normaliseDomain, parseAddress, stripPath } from '../../src/smtp/address
 import { checkRecipient, checkSender, findAcceptedDomain } from '../../src/smtp/relay.js';
 import { isTrustedClient } from '../../src/smtp/trusted.js';
 
-const domain = (name: string, recipients: string[] = []): DomainSettings => ({ name, nextHops: [], recipients });
-const domains = [domain('example.com'), domain('*.sub.example.net'), domain('listed.test', ['alice', 'bob@listed.test'])];
+const domain = (name: string, recipients: string[] = []): DomainSettings => ({
+  name,
+  nextHops: [],
+  recipients,
+});
+const domains = [
+  domain('example.com'),
+  domain('*.sub.example.net'),
+  domain('listed.test', ['alice', 'bob@listed.test']),
+];
 const untrusted = { trusted: false, domains };
 const trusted = { trusted: true, domains };
 
@@ -39,15 +47,29 @@ describe('relay control: every trick is refused from an untrusted client', () =>
   }
 
   it('says why: relay denied for foreign domains and IP literals', () => {
-    for (const raw of ['x@other.test', 'X@OTHER.TEST', 'x@other.test.', '<@example.com:x@other.test>', 'x@[127.0.0.1]']) {
+    for (const raw of [
+      'x@other.test',
+      'X@OTHER.TEST',
+      'x@other.test.',
+      '<@example.com:x@other.test>',
+      'x@[127.0.0.1]',
+    ]) {
       const d = checkRecipient(raw, untrusted);
-      assert.deepEqual(d.accept ? d : { code: d.code, status: d.status }, { code: 554, status: '5.7.1' }, raw);
+      assert.deepEqual(
+        d.accept ? d : { code: d.code, status: d.status },
+        { code: 554, status: '5.7.1' },
+        raw,
+      );
       if (!d.accept) assert.match(d.text, /relay denied$/);
     }
   });
 
   it('refuses %, ! and quoted local parts even for the accepted domain, saying so', () => {
-    for (const raw of ['x%other.test@example.com', 'other.test!x@example.com', '"x@other.test"@example.com']) {
+    for (const raw of [
+      'x%other.test@example.com',
+      'other.test!x@example.com',
+      '"x@other.test"@example.com',
+    ]) {
       const d = checkRecipient(raw, untrusted);
       assert.equal(d.accept, false, raw);
       if (!d.accept) {
@@ -61,7 +83,12 @@ describe('relay control: every trick is refused from an untrusted client', () =>
   });
 
   it('treats several @ and missing domains as syntax errors (501 5.1.3) for everyone', () => {
-    for (const raw of ['x@other.test@example.com', 'x@example.com@other.test', 'other.test!x', '"x@other.test"']) {
+    for (const raw of [
+      'x@other.test@example.com',
+      'x@example.com@other.test',
+      'other.test!x',
+      '"x@other.test"',
+    ]) {
       for (const ctx of [untrusted, trusted]) {
         const d = checkRecipient(raw, ctx);
         assert.equal(d.accept, false, raw);
@@ -84,9 +111,21 @@ describe('relay control: every trick is refused from an untrusted client', () =>
 
 describe('relay control: accepted domains', () => {
   it('accepts the accepted domain in any case and with a trailing dot, stored normalised', () => {
-    assert.deepEqual(checkRecipient('x@example.com', untrusted), { accept: true, address: 'x@example.com', local: true });
-    assert.deepEqual(checkRecipient('Xy@EXAMPLE.Com.', untrusted), { accept: true, address: 'Xy@example.com', local: true });
-    assert.deepEqual(checkRecipient('<x@example.com>', untrusted), { accept: true, address: 'x@example.com', local: true });
+    assert.deepEqual(checkRecipient('x@example.com', untrusted), {
+      accept: true,
+      address: 'x@example.com',
+      local: true,
+    });
+    assert.deepEqual(checkRecipient('Xy@EXAMPLE.Com.', untrusted), {
+      accept: true,
+      address: 'Xy@example.com',
+      local: true,
+    });
+    assert.deepEqual(checkRecipient('<x@example.com>', untrusted), {
+      accept: true,
+      address: 'x@example.com',
+      local: true,
+    });
   });
 
   it('matches *.domain for subdomains only', () => {
@@ -105,7 +144,12 @@ describe('relay control: accepted domains', () => {
     assert.equal(checkRecipient('ALICE@Listed.Test', untrusted).accept, true);
     assert.equal(checkRecipient('bob@listed.test', untrusted).accept, true);
     const d = checkRecipient('carol@listed.test', untrusted);
-    assert.deepEqual(d, { accept: false, code: 550, status: '5.1.1', text: '<carol@listed.test>: recipient unknown' });
+    assert.deepEqual(d, {
+      accept: false,
+      code: 550,
+      status: '5.1.1',
+      text: '<carol@listed.test>: recipient unknown',
+    });
     // Trusted clients get the same answer for an internal domain.
     assert.equal(checkRecipient('carol@listed.test', trusted).accept, false);
   });
@@ -122,10 +166,22 @@ describe('relay control: accepted domains', () => {
 
 describe('relay control: trusted clients', () => {
   it('may relay to any domain, including IP literals and routing local parts', () => {
-    assert.deepEqual(checkRecipient('x@other.test', trusted), { accept: true, address: 'x@other.test', local: false });
-    assert.deepEqual(checkRecipient('X@OTHER.TEST.', trusted), { accept: true, address: 'X@other.test', local: false });
+    assert.deepEqual(checkRecipient('x@other.test', trusted), {
+      accept: true,
+      address: 'x@other.test',
+      local: false,
+    });
+    assert.deepEqual(checkRecipient('X@OTHER.TEST.', trusted), {
+      accept: true,
+      address: 'X@other.test',
+      local: false,
+    });
     assert.equal(checkRecipient('x@[127.0.0.1]', trusted).accept, true);
-    assert.deepEqual(checkRecipient('x%y@example.com', trusted), { accept: true, address: 'x%y@example.com', local: true });
+    assert.deepEqual(checkRecipient('x%y@example.com', trusted), {
+      accept: true,
+      address: 'x%y@example.com',
+      local: true,
+    });
     assert.deepEqual(checkRecipient('"a b"@Other.Test', trusted), {
       accept: true,
       address: '"a b"@other.test',
@@ -164,7 +220,8 @@ describe('address syntax', () => {
   it('parses quoted local parts', () => {
     const q = parseAddress('"a\\"b@c"@Example.COM');
     assert.ok(q.ok);
-    if (q.ok) assert.deepEqual([q.value.local, q.value.domain, q.value.quoted], ['"a\\"b@c"', 'example.com', true]);
+    if (q.ok)
+      assert.deepEqual([q.value.local, q.value.domain, q.value.quoted], ['"a\\"b@c"', 'example.com', true]);
     assert.equal(parseAddress('"unterminated@example.com').ok, false);
     assert.equal(parseAddress('a"b@example.com').ok, false);
     assert.equal(parseAddress('a..b@example.com').ok, false);
