@@ -38,6 +38,11 @@ export function parseHostPort(text: string): { host: string; port: number } | un
   return { host: host.toLowerCase(), port };
 }
 
+function isIpWithPort(text: string): boolean {
+  const hp = parseHostPort(text);
+  return hp !== undefined && ipaddr.isValid(hp.host);
+}
+
 const hostPort = z.string().refine((v) => parseHostPort(v) !== undefined, {
   message: 'not a host or host:port (write e.g. mail.example.com:25 or 192.0.2.1:2525)',
 });
@@ -99,7 +104,13 @@ export const settingsDocumentSchema = z.strictObject({
   dns: z
     .strictObject({
       /** Resolvers as "ip" or "ip:port"; empty means the system resolver. */
-      resolvers: z.array(z.string()).default([]),
+      resolvers: z
+        .array(
+          z.string().refine((v) => ipaddr.isValid(v) || isIpWithPort(v), {
+            message: 'not a resolver address (write e.g. 192.0.2.53, 127.0.0.1:5353 or [2001:db8::53]:53)',
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
 });

@@ -93,8 +93,10 @@ export class DeliveryAgent {
     const known = new Map<string, EnvelopeRecipient>();
     for (const r of envelope.recipients) known.set(r.address, r);
 
+    const seen = new Set<string>();
     for (const address of recipients) {
-      if (results.has(address)) continue;
+      if (seen.has(address)) continue;
+      seen.add(address);
       const at = address.lastIndexOf('@');
       if (at < 1 || at === address.length - 1) {
         results.set(address, local(address, 'bounced', '5.1.3 bad recipient address syntax'));
@@ -103,7 +105,6 @@ export class DeliveryAgent {
       const dest = resolveRoute(address.slice(at + 1), settings);
       let g = groups.get(dest.key);
       if (!g) groups.set(dest.key, (g = { dest, recipients: [] }));
-      if (g.recipients.some((r) => r.address === address)) continue;
       const k = known.get(address);
       g.recipients.push({ address, notify: k?.notify, orcpt: k?.orcpt });
     }
@@ -139,7 +140,13 @@ export class DeliveryAgent {
         if (session instanceof SessionError) {
           // every address failed: nothing left to try for the rest of the group either
           for (const r of g.recipients.slice(i)) {
-            out.push({ address: r.address, outcome: 'deferred', reply: session.message, code: session.code });
+            out.push({
+              address: r.address,
+              outcome: 'deferred',
+              reply: session.message,
+              code: session.code,
+              ...(session.code ? { host: session.host } : {}),
+            });
           }
           break;
         }

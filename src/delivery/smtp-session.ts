@@ -60,6 +60,8 @@ export class SessionError extends Error {
     readonly code: number,
     /** STARTTLS or the TLS handshake failed (a plaintext retry may work). */
     readonly tlsFailure: boolean,
+    /** The server it happened with, "name[ip]:port". */
+    readonly host?: string,
   ) {
     super(message);
     this.name = 'SessionError';
@@ -192,14 +194,19 @@ export class SmtpSession {
       const fail = (err: SmtpError) => {
         if (settled) return;
         settled = true;
+        // a failed handshake surfaces as a socket error while the upgrade is under way
+        const tls =
+          err.code === 'ETLS' ||
+          err.timeoutType === 'UPGRADE_TIMEOUT' ||
+          conn.upgrading === true ||
+          /SSL routines/.test(err.message);
         conn.close();
-        const tls = err.code === 'ETLS' || err.timeoutType === 'UPGRADE_TIMEOUT';
         const code = err.responseCode ?? 0;
         const what = err.response ? `${describeTarget(target)} said: ${flattenReply(err.response)}` : '';
         const message = tls
           ? `STARTTLS with ${describeTarget(target)} failed: ${what || err.message}`
           : what || `connect to ${describeTarget(target)}: ${err.message}`;
-        reject(new SessionError(message, code, tls));
+        reject(new SessionError(message, code, tls, describeTarget(target)));
       };
       conn.on('error', fail);
       conn.once('end', () => fail(new Error('connection closed during the greeting')));

@@ -412,6 +412,9 @@ export class QueueManager {
           receivedAt: Date.now(),
           client: { ip: '127.0.0.1', helo: 'localhost', tls: false },
           origin: 'bounce',
+          // The returned original may carry 8-bit text or non-ASCII addresses.
+          bodyType: dsn.some((b) => b > 0x7f) ? '8BITMIME' : '7BIT',
+          smtputf8: envelope.smtputf8,
         },
         dsn,
       );

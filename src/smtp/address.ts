@@ -19,8 +19,12 @@ export interface ParsedAddress {
 
 export type ParseResult = { ok: true; value: ParsedAddress } | { ok: false; reason: string };
 
-// atext of RFC 5322 plus any non-ASCII character (RFC 6531 allows UTF-8 in local parts).
-const ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+$/;
+// atext of RFC 5322 and dots, plus any non-ASCII character (RFC 6531 allows UTF-8 in local
+// parts). Misplaced dots ("user.@", "a..b@") break RFC 5321 but are common in the wild and say
+// nothing about routing; Postfix takes them too.
+const DOT_STRING = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\u0080-\uFFFF-]+$/;
+// RFC 5321 §4.5.3.1.3: a path is at most 256 octets including the brackets.
+const MAX_ADDRESS = 254;
 // What a domain may be written with before IDNA conversion (no %-escapes, no brackets, ...).
 const DOMAIN_CHARS = /^[A-Za-z0-9.\u0080-\uFFFF-]+$/;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -58,9 +62,7 @@ function parseLocal(a: string): { local: string; rest: string; quoted: boolean }
   const at = a.indexOf('@');
   const local = at < 0 ? a : a.slice(0, at);
   if (!local) return 'empty local part';
-  for (const atom of local.split('.')) {
-    if (!ATOM.test(atom)) return 'invalid local part';
-  }
+  if (!DOT_STRING.test(local)) return 'invalid local part';
   return { local, rest: at < 0 ? '' : a.slice(at), quoted: false };
 }
 
@@ -110,8 +112,7 @@ export function parseAddress(raw: string): ParseResult {
   const literal = rawDomain.startsWith('[');
   const domain = literal ? parseLiteral(rawDomain) : normaliseDomain(rawDomain);
   if (!domain) return fail(literal ? 'invalid address literal' : 'invalid domain');
-  return {
-    ok: true,
-    value: { local: local.local, domain, quoted, literal, address: `${local.local}@${domain}` },
-  };
+  const address = `${local.local}@${domain}`;
+  if (Buffer.byteLength(address) > MAX_ADDRESS) return fail('address too long');
+  return { ok: true, value: { local: local.local, domain, quoted, literal, address } };
 }

@@ -18,7 +18,12 @@ export interface ReceiveOptions {
   log: Logger;
 }
 
-function localFailure(): SmtpReply {
+/** Always temporary: the client keeps the message and tries again. A full disk says so (RFC 3463 4.3.1). */
+function localFailure(err: unknown): SmtpReply {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new SmtpReply(452, '4.3.1', 'Error: insufficient system storage, please try again later');
+  }
   return new SmtpReply(451, '4.3.0', 'Error: local error in processing, please try again later');
 }
 
@@ -74,13 +79,13 @@ export async function receiveMessage(stream: SMTPServerDataStream, o: ReceiveOpt
   if (failed !== undefined || !writer) {
     o.log.error({ err: failed, id: writer?.id }, 'cannot store incoming message');
     await discard(writer, o.log);
-    throw localFailure();
+    throw localFailure(failed);
   }
   try {
     return await writer.commit({ ...o.envelope(), ...headers.fields() });
   } catch (err) {
     o.log.error({ err, id: writer.id }, 'cannot commit incoming message');
     await discard(writer, o.log);
-    throw localFailure();
+    throw localFailure(err);
   }
 }

@@ -59,6 +59,8 @@ export class SmtpListener {
   private readonly counted = new WeakSet<SMTPServerSession>();
   private readonly perIp = new Map<string, number>();
   private active = 0;
+  /** Accepted sockets whose session has not finished closing (released in onClose). */
+  private open = 0;
   private readonly resolver = new dns.Resolver({ timeout: 1000, tries: 1 });
 
   constructor(private readonly o: SmtpListenerOptions) {
@@ -70,6 +72,10 @@ export class SmtpListener {
       logger: false,
       // No AUTH yet; the sendmail joke commands (WIZ, SHELL, KILL) are not ours to answer.
       disabledCommands: ['AUTH', 'WIZ', 'SHELL', 'KILL'],
+      // smtp-server then only splits local@domain; address.ts is the one parser that both
+      // judges and normalises (it strips the trailing dot of "x@example.com.", which
+      // smtp-server's strict mode refuses outright).
+      lenientAddressParsing: true,
       hideENHANCEDSTATUSCODES: false,
       hideDSN: false,
       heloResponse: '%s Hello %s',
@@ -89,6 +95,7 @@ export class SmtpListener {
       socketTimeout: { enumerable: true, get: () => live().idleTimeout },
     });
     this.server = new GatewayServer(options, live);
+    this.server.server.on('connection', () => this.open++);
     this.server.on('error', (err: NodeJS.ErrnoException) => {
       if (err.syscall === 'listen') return; // reported by listen()
       this.log.debug({ err }, 'smtp connection error');
@@ -103,7 +110,7 @@ export class SmtpListener {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         net.off('listening', onListening);
-        const reason = (err.code && LISTEN_ERRORS[err.code]) ?? err.message;
+        const reason = LISTEN_ERRORS[err.code ?? ''] ?? err.message;
         reject(new Error(`cannot listen on ${where}: ${reason}`, { cause: err }));
       };
       const onListening = () => {
@@ -133,8 +140,9 @@ export class SmtpListener {
     });
   }
 
+  /** Open client connections (until their session is fully released). */
   connectionCount(): number {
-    return this.server.connections.size;
+    return this.open;
   }
 
   private reverse(ip: string, cb: (err: Error | null, hostnames?: string[]) => void): void {
@@ -171,6 +179,7 @@ export class SmtpListener {
   }
 
   private onClose(session: SMTPServerSession): void {
+    this.open--;
     if (!this.counted.delete(session)) return;
     this.active--;
     const ip = session.remoteAddress;
@@ -181,7 +190,9 @@ export class SmtpListener {
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void {
     const max = this.o.settings().smtp.maxMessagesPerConnection;
-    // session.transaction counts DATA transactions so far, plus one.
+    // session.transaction counts DATA transactions so far, plus one. Like Postfix's message
+    // rate limit this is a 4xx at MAIL FROM with the session kept (452 is a listed MAIL reply
+    // in RFC 5321); the client delivers the rest over a new connection.
     if (session.transaction > max) {
       return cb(
         new SmtpReply(

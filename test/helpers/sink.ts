@@ -88,7 +88,7 @@ let certificate: Promise<{ key: Buffer; cert: Buffer }> | undefined;
 
 /**
  * A self-signed certificate for localhost / 127.0.0.1 made with openssl, once per process.
- * Undefined keys (smtp-server's built-in certificate) when openssl is not installed.
+ * Rejects when openssl is missing; startSink then falls back to smtp-server's built-in one.
  */
 export function testCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
   certificate ??= (async () => {

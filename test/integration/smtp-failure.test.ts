@@ -1,5 +1,5 @@
-// Local failures while receiving (SPEC §13): the client hears 451 4.3.0, never 250 and never
-// 5xx, and nothing half-written stays in the queue.
+// Local failures while receiving (SPEC §13): the client hears 4xx (452 4.3.1 for a full disk,
+// 451 4.3.0 otherwise), never 250 and never 5xx, and nothing half-written stays in the queue.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
@@ -54,14 +54,14 @@ describe('local failures while receiving', () => {
   }
 
   for (const f of ['start', 'write', 'commit'] as const) {
-    it(`a failing ${f === 'start' ? 'startMessage' : f} answers 451 4.3.0 and keeps nothing`, async () => {
+    it(`a failing ${f === 'start' ? 'startMessage' : f} answers 452 4.3.1 and keeps nothing`, async () => {
       const before = (await h.incomingFiles()).join();
       const accepted = h.accepted.length;
       const { c } = await RawSmtp.open(h.port);
       await c.cmd('EHLO client.test');
       fault = f;
       const reply = await send(c, `fail ${f}`);
-      assert.equal(reply.text, '451 4.3.0 Error: local error in processing, please try again later');
+      assert.equal(reply.text, '452 4.3.1 Error: insufficient system storage, please try again later');
       assert.equal((await h.incomingFiles()).join(), before);
       assert.equal(h.accepted.length, accepted);
       // The client retries in the same session once the disk has room again.

@@ -130,12 +130,13 @@ describe('SMTP limits', () => {
 
   it('per-IP counts are released by every way a session ends (QUIT, reset, failed TLS)', async () => {
     h.setSettings({ smtp: { maxConnectionsPerIp: 1 } });
+    const idle = () => waitUntil(() => h.listener.connectionCount() === 0, 'every session is released');
     const again = async () => {
-      await waitUntil(async () => {
-        const r = await connect();
-        r.c.destroy();
-        return r.greeting.code === 220;
-      }, 'the address may connect again');
+      await idle();
+      const r = await connect();
+      assert.equal(r.greeting.code, 220);
+      r.c.destroy();
+      await idle();
     };
     const quit = await session();
     assert.equal((await quit.cmd('QUIT')).code, 221);

@@ -165,6 +165,11 @@ describe('SMTP listener', () => {
   });
 
   it('does STARTTLS with swaks --tls', async () => {
+    const support = await run('swaks', ['--support']).then(
+      (r) => r.stdout + r.stderr,
+      (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+    );
+    assert.match(support, /=== TLS supported/, 'swaks cannot do TLS: install libnet-ssleay-perl');
     const { stdout } = await run('swaks', [
       '--server',
       '127.0.0.1',

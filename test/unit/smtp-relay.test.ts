@@ -224,8 +224,15 @@ describe('address syntax', () => {
       assert.deepEqual([q.value.local, q.value.domain, q.value.quoted], ['"a\\"b@c"', 'example.com', true]);
     assert.equal(parseAddress('"unterminated@example.com').ok, false);
     assert.equal(parseAddress('a"b@example.com').ok, false);
-    assert.equal(parseAddress('a..b@example.com').ok, false);
-    assert.equal(parseAddress('.a@example.com').ok, false);
+    assert.equal(parseAddress('a b@example.com').ok, false);
+    assert.equal(parseAddress('a(b)@example.com').ok, false);
+  });
+
+  it('takes misplaced dots in local parts (like Postfix) and limits the length', () => {
+    assert.equal(parseAddress('a..b@example.com').ok, true);
+    assert.equal(parseAddress('user.@example.com').ok, true);
+    assert.equal(parseAddress(`${'a'.repeat(200)}@${'b'.repeat(49)}.com`).ok, true);
+    assert.equal(parseAddress(`${'a'.repeat(200)}@${'b'.repeat(50)}.com`).ok, false);
   });
 
   it('accepts UTF-8 local parts (SMTPUTF8 is checked by the listener)', () => {
