@@ -27,15 +27,29 @@ export async function loadOrCreateCertificate(o: {
     // none yet: make one
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const made = await makeSelfSignedCertificate(o.hostname);
+  await writeFile(keyPath, made.key, { mode: 0o600 });
+  await writeFile(certPath, made.cert);
+  return made;
+}
+
+/** A self-signed certificate for the host name (and 127.0.0.1), valid ten years. */
+export async function makeSelfSignedCertificate(hostname: string): Promise<TlsMaterial> {
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 10);
-  const pems = await generate([{ name: 'commonName', value: o.hostname }], {
+  const pems = await generate([{ name: 'commonName', value: hostname }], {
     keySize: 2048,
     algorithm: 'sha256',
     notAfterDate: notAfter,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: o.hostname }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: hostname },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
-  await writeFile(keyPath, pems.private, { mode: 0o600 });
-  await writeFile(certPath, pems.cert);
   return { cert: pems.cert, key: pems.private };
 }

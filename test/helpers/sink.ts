@@ -10,11 +10,7 @@
 // By default recipients whose local part starts with "defer" get
 // "451 4.2.0 mailbox temporarily unavailable" and those starting with "reject" get
 // "550 5.1.1 no such user"; everything else is accepted.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { makeSelfSignedCertificate } from '../../src/config/tls.js';
 import { SMTPServer, type SMTPServerAddressArgs } from 'smtp-server';
 
 export interface SinkReply {
@@ -86,38 +82,12 @@ export function defaultRcptReply(address: string): SinkReply | undefined {
 
 let certificate: Promise<{ key: Buffer; cert: Buffer }> | undefined;
 
-/**
- * A self-signed certificate for localhost / 127.0.0.1 made with openssl, once per process.
- * Rejects when openssl is missing; startSink then falls back to smtp-server's built-in one.
- */
+/** A self-signed certificate for localhost / 127.0.0.1, made once per process. */
 export function testCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
-  certificate ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sekimori-cert-'));
-    try {
-      await promisify(execFile)('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ]);
-      return { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
+  certificate ??= makeSelfSignedCertificate('localhost').then((c) => ({
+    key: Buffer.from(c.key),
+    cert: Buffer.from(c.cert),
+  }));
   return certificate;
 }
 

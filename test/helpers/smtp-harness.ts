@@ -1,44 +1,18 @@
 // Starts an SmtpListener on a free port with a real Spool in a temporary directory.
-import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { toRuntimeSettings, validateSettings, type Settings } from '../../src/config/settings.js';
 import { Spool } from '../../src/queue/spool.js';
 import type { Envelope } from '../../src/queue/types.js';
 import { SmtpListener } from '../../src/smtp/server.js';
 import { silentLogger } from '../../src/util/log.js';
 import { tempDir } from './tmp.js';
+import { testCertificate as sinkCertificate } from './sink.js';
 
-const run = promisify(execFile);
-
-let certificate: Promise<{ key: string; cert: string }> | undefined;
-
-/** A self-signed certificate for mx.test, made once per test process with openssl. */
-export function testCertificate(): Promise<{ key: string; cert: string }> {
-  certificate ??= (async () => {
-    const { dir } = await tempDir('sekimori-tls-');
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-subj',
-      '/CN=mx.test',
-      '-days',
-      '2',
-    ]);
-    return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
-  })();
-  return certificate;
+/** The test certificate (self-signed, made once per test process), as text. */
+export async function testCertificate(): Promise<{ key: string; cert: string }> {
+  const c = await sinkCertificate();
+  return { key: c.key.toString(), cert: c.cert.toString() };
 }
 
 export interface HarnessOptions {
