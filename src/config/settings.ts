@@ -3,6 +3,25 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { parseDuration, parseSize } from './units.js';
+import { DOMAIN_RE, isIpWithPort, parseHostPort } from './host-port.js';
+
+export { parseHostPort };
+import { scanSettingsSchema, resolveScanSettings, type ScanSettings } from '../scan/scan-settings.js';
+import {
+  antivirusSettingsSchema,
+  resolveAntivirusSettings,
+  type AntivirusSettings,
+} from '../scan/virus/antivirus-settings.js';
+import {
+  policySettingsSchema,
+  resolvePolicySettings,
+  type PolicySettings,
+} from '../policy/policy-settings.js';
+import {
+  senderFilterSettingsSchema,
+  resolveSenderFilterSettings,
+  type SenderFilterSettings,
+} from '../sender/sender-settings.js';
 
 const size = (fallback: string) =>
   z
@@ -19,29 +38,6 @@ const duration = (fallback: string) =>
     .default(fallback);
 
 const count = (fallback: number) => z.number().int().min(1).default(fallback);
-
-const DOMAIN_RE =
-  /^(\*\.)?(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-/** "host", "host:port", "[v6]:port" or "v6" — a next hop or smart host. */
-export function parseHostPort(text: string): { host: string; port: number } | undefined {
-  const t = text.trim();
-  let m = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(t);
-  if (m && ipaddr.IPv6.isValid(m[1] ?? '')) return { host: m[1] ?? '', port: Number(m[2] ?? 25) };
-  if (ipaddr.IPv6.isValid(t) && t.includes(':')) return { host: t, port: 25 };
-  m = /^([^:\s[\]]+)(?::(\d{1,5}))?$/.exec(t);
-  if (!m) return undefined;
-  const host = m[1] ?? '';
-  const port = Number(m[2] ?? 25);
-  if (port < 1 || port > 65535) return undefined;
-  if (!ipaddr.IPv4.isValid(host) && !DOMAIN_RE.test(host)) return undefined;
-  return { host: host.toLowerCase(), port };
-}
-
-function isIpWithPort(text: string): boolean {
-  const hp = parseHostPort(text);
-  return hp !== undefined && ipaddr.isValid(hp.host);
-}
 
 const hostPort = z.string().refine((v) => parseHostPort(v) !== undefined, {
   message: 'not a host or host:port (write e.g. mail.example.com:25 or 192.0.2.1:2525)',
@@ -113,6 +109,10 @@ export const settingsDocumentSchema = z.strictObject({
         .default([]),
     })
     .prefault({}),
+  scan: scanSettingsSchema,
+  antivirus: antivirusSettingsSchema,
+  policy: policySettingsSchema,
+  senderFilter: senderFilterSettingsSchema,
 });
 
 export type SettingsDocument = z.output<typeof settingsDocumentSchema>;
@@ -150,6 +150,10 @@ export interface Settings {
     tls: 'none' | 'opportunistic' | 'required';
   };
   dns: { resolvers: string[] };
+  scan: ScanSettings;
+  antivirus: AntivirusSettings;
+  policy: PolicySettings;
+  senderFilter: SenderFilterSettings;
 }
 
 export class SettingsError extends Error {
@@ -203,6 +207,10 @@ export function toRuntimeSettings(doc: SettingsDocument): Settings {
       commandTimeout: ms(doc.delivery.commandTimeout),
     },
     dns: doc.dns,
+    scan: resolveScanSettings(doc.scan),
+    antivirus: resolveAntivirusSettings(doc.antivirus),
+    policy: resolvePolicySettings(doc.policy),
+    senderFilter: resolveSenderFilterSettings(doc.senderFilter),
   };
 }
 
