@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { openStore } from '../store/store.js';
 import { queryTracking, type TrackingQuery } from '../log/tracking.js';
-import { parseDuration } from '../config/units.js';
+import { parseTime } from './time.js';
+import { queryPolicyEvents } from '../log/policy-events.js';
 import {
   CliError,
   EXIT,
@@ -21,16 +22,6 @@ interface TrackingOptions extends NodeOptions {
   id?: string;
   limit?: string;
   json?: boolean;
-}
-
-/** "2h" (that long ago) or an ISO date/time. */
-function parseTime(text: string, flag: string): number {
-  const ago = parseDuration(text);
-  if (ago !== undefined) return Date.now() - ago;
-  const t = Date.parse(text);
-  if (Number.isNaN(t))
-    throw new CliError(`${flag}: "${text}" is neither a duration (2h) nor a date/time`, EXIT.usage);
-  return t;
 }
 
 export function registerLog(program: Command): void {
@@ -91,6 +82,45 @@ export function registerLog(program: Command): void {
         printTable(
           ['TIME', 'QUEUE ID', 'CLIENT/HOST', 'SENDER', 'RECIPIENTS', 'SIZE', 'RESULT', 'SUBJECT/REPLY'],
           rows,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  withNodeOptions(log.command('policy'))
+    .description('policy events: each rule that matched a message, the evidence and the action')
+    .option('--id <queueId>', 'one message')
+    .option('--rule <id>', 'one rule')
+    .option('-s, --sender <address>', 'sender')
+    .option('-r, --recipient <address>', 'recipient')
+    .option('--since <time>', 'from this time (ISO date/time, or a duration ago such as 2h)')
+    .option('--until <time>', 'up to this time')
+    .option('-n, --limit <n>', 'at most this many events (default 100)')
+    .option('--json', 'print JSON')
+    .action(async (opts: TrackingOptions & { rule?: string }) => {
+      const store = await openStore(nodeConfig(opts).databaseUrl);
+      try {
+        const events = await queryPolicyEvents(store, {
+          queueId: opts.id,
+          ruleId: opts.rule,
+          sender: opts.sender,
+          recipient: opts.recipient,
+          since: opts.since ? parseTime(opts.since, '--since') : undefined,
+          until: opts.until ? parseTime(opts.until, '--until') : undefined,
+          limit: opts.limit ? Number(opts.limit) : undefined,
+        });
+        if (opts.json) return printJson(events);
+        printTable(
+          ['TIME', 'QUEUE ID', 'RECIPIENT', 'RULE', 'ACTION', 'EVIDENCE'],
+          events.map((e) => [
+            new Date(e.at).toISOString(),
+            e.queueId,
+            e.recipient,
+            e.ruleName,
+            e.action,
+            e.evidence.map((x) => x.detail).join('; '),
+          ]),
         );
       } finally {
         await store.close();

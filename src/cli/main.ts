@@ -5,6 +5,7 @@ import { registerSettings } from './settings.js';
 import { registerQueue } from './queue.js';
 import { registerLog } from './log.js';
 import { registerStatus } from './status.js';
+import { registerQuarantine } from './quarantine.js';
 import { CliError, EXIT } from './common.js';
 
 const program = new Command('sekimori')
@@ -18,6 +19,7 @@ registerStatus(program);
 registerSettings(program);
 registerQueue(program);
 registerLog(program);
+registerQuarantine(program);
 
 try {
   await program.parseAsync(process.argv);

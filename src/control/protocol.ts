@@ -12,7 +12,8 @@ export type ControlRequest =
   | { op: 'settings.reload' }
   | { op: 'queue.list'; filter: unknown }
   | { op: 'queue.show'; id: string }
-  | { op: 'queue.hold' | 'queue.release' | 'queue.delete' | 'queue.flush'; filter: unknown };
+  | { op: 'queue.hold' | 'queue.release' | 'queue.delete' | 'queue.flush'; filter: unknown }
+  | { op: 'quarantine.release'; ids: string[]; rescan: boolean };
 
 export interface ControlResponse {
   ok: boolean;

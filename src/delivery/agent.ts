@@ -102,7 +102,15 @@ export class DeliveryAgent {
         results.set(address, local(address, 'bounced', '5.1.3 bad recipient address syntax'));
         continue;
       }
-      const dest = resolveRoute(address.slice(at + 1), settings);
+      // A rule may have re-routed the message to a host of its own choosing.
+      const dest: Destination = envelope.route
+        ? {
+            kind: 'static',
+            key: `route:${envelope.route.host}:${envelope.route.port}`,
+            hosts: [envelope.route],
+            via: 'nexthop',
+          }
+        : resolveRoute(address.slice(at + 1), settings);
       let g = groups.get(dest.key);
       if (!g) groups.set(dest.key, (g = { dest, recipients: [] }));
       const k = known.get(address);

@@ -1,18 +1,28 @@
 // Message tracking: one row per message and one per delivery attempt and recipient. Writes
 // are batched (one transaction every flush interval) so the hot path never waits on the store.
 import type { Store } from '../store/store.js';
+import { likePattern } from '../store/like.js';
 import type { TrackingDeliveriesTable, TrackingMessagesTable } from '../store/schema.js';
 import type { Envelope, RecipientResult } from '../queue/types.js';
 import type { Logger } from '../util/log.js';
 import { sql, type Insertable } from 'kysely';
 
 export type MessageStatus =
-  'queued' | 'delivered' | 'deferred' | 'bounced' | 'partly-bounced' | 'deleted' | 'held' | 'expired';
+  | 'queued'
+  | 'delivered'
+  | 'deferred'
+  | 'bounced'
+  | 'partly-bounced'
+  | 'deleted'
+  | 'held'
+  | 'expired'
+  | 'quarantined';
 
 type Op =
   | { kind: 'message'; row: Insertable<TrackingMessagesTable> }
   | { kind: 'attempt'; rows: Insertable<TrackingDeliveriesTable>[] }
-  | { kind: 'status'; queueId: string; status: MessageStatus; at: number };
+  | { kind: 'status'; queueId: string; status: MessageStatus; at: number }
+  | { kind: 'verdict'; queueId: string; verdict: string };
 
 export class TrackingLog {
   private ops: Op[] = [];
@@ -66,6 +76,11 @@ export class TrackingLog {
     this.push({ kind: 'status', queueId, status, at });
   }
 
+  /** The scan and policy summary of a message, shown in tracking. */
+  verdict(queueId: string, verdict: string): void {
+    this.push({ kind: 'verdict', queueId, verdict: verdict.slice(0, 2000) });
+  }
+
   private push(op: Op): void {
     this.ops.push(op);
     if (!this.timer) {
@@ -104,12 +119,19 @@ export class TrackingLog {
             .execute();
         }
         for (const o of ops) {
-          if (o.kind !== 'status') continue;
-          await trx
-            .updateTable('tracking_messages')
-            .set({ status: o.status, updated_at: o.at })
-            .where('queue_id', '=', o.queueId)
-            .execute();
+          if (o.kind === 'status') {
+            await trx
+              .updateTable('tracking_messages')
+              .set({ status: o.status, updated_at: o.at })
+              .where('queue_id', '=', o.queueId)
+              .execute();
+          } else if (o.kind === 'verdict') {
+            await trx
+              .updateTable('tracking_messages')
+              .set({ verdict: o.verdict })
+              .where('queue_id', '=', o.queueId)
+              .execute();
+          }
         }
       });
     } catch (err) {
@@ -155,13 +177,8 @@ export interface TrackedMessage {
   messageId: string | null;
   subject: string | null;
   status: string;
+  verdict: string | null;
   deliveries: { at: number; recipient: string; result: string; reply: string; host: string | null }[];
-}
-
-/** "*" is a wildcard; matching is case-insensitive. */
-function likePattern(text: string): string {
-  const escaped = text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  return escaped.includes('*') ? escaped.replace(/\*/g, '%') : escaped;
 }
 
 export async function queryTracking(store: Store, q: TrackingQuery): Promise<TrackedMessage[]> {
@@ -221,6 +238,7 @@ export async function queryTracking(store: Store, q: TrackingQuery): Promise<Tra
     messageId: r.message_id,
     subject: r.subject,
     status: r.status,
+    verdict: r.verdict,
     deliveries: deliveries
       .filter((d) => d.queue_id === r.queue_id)
       .map((d) => ({ at: d.at, recipient: d.recipient, result: d.result, reply: d.reply, host: d.host })),

@@ -333,8 +333,10 @@ export class QueueManager {
       };
       r.lastReply = res.reply;
       const orcpt = e.envelope.recipients.find((x) => x.address === r.address)?.orcpt;
-      if (res.outcome === 'delivered') r.status = 'delivered';
-      else if (res.outcome === 'bounced' || expired) {
+      if (res.outcome !== 'deferred' && res.outcome !== 'bounced') {
+        r.status = 'delivered';
+        r.outcome = res.outcome;
+      } else if (res.outcome === 'bounced' || expired) {
         r.status = 'bounced';
         failed.push({
           address: r.address,
@@ -429,7 +431,13 @@ export class QueueManager {
 
 function finalStatus(state: DeliveryState, expired: boolean): MessageStatus {
   const bounced = state.recipients.filter((r) => r.status === 'bounced').length;
-  if (bounced === 0) return 'delivered';
+  if (bounced === 0) {
+    // One policy outcome for every recipient names the message's fate; otherwise it was delivered (to some).
+    const outcomes = new Set(state.recipients.map((r) => r.outcome ?? 'delivered'));
+    const only = outcomes.size === 1 ? [...outcomes][0] : undefined;
+    if (only === 'quarantined' || only === 'deleted' || only === 'held') return only;
+    return 'delivered';
+  }
   if (bounced === state.recipients.length) return expired ? 'expired' : 'bounced';
   return 'partly-bounced';
 }

@@ -30,6 +30,12 @@ export interface Envelope {
   bodyType?: '7BIT' | '8BITMIME';
   /** Where the message came from: the SMTP listener, or a bounce Sekimori generated. */
   origin: 'smtp' | 'bounce' | 'local';
+  /** Already scanned and decided (a copy made by the policy stage, or a release without rescan). */
+  scanned?: boolean;
+  /** Deliver to this host instead of the domain's route (a rule's re-route action). */
+  route?: { host: string; port: number };
+  /** The queue ID of the message this one was made from (policy copies, notifications, releases). */
+  parentId?: string;
 }
 
 export type RecipientStatus = 'pending' | 'delivered' | 'bounced';
@@ -37,6 +43,8 @@ export type RecipientStatus = 'pending' | 'delivered' | 'bounced';
 export interface RecipientState {
   address: string;
   status: RecipientStatus;
+  /** The outcome that made it final (delivered, quarantined, …). */
+  outcome?: RecipientResult['outcome'];
   /** The last reply or error for this recipient, e.g. "451 4.3.0 try later". */
   lastReply?: string;
 }
@@ -54,7 +62,11 @@ export interface DeliveryState {
 /** Result of one delivery attempt for one recipient. */
 export interface RecipientResult {
   address: string;
-  outcome: 'delivered' | 'deferred' | 'bounced';
+  /**
+   * delivered: accepted by the next hop; deferred / bounced: temporary / permanent failure;
+   * the rest are policy outcomes that end the message's life in the queue for that recipient.
+   */
+  outcome: 'delivered' | 'deferred' | 'bounced' | 'quarantined' | 'deleted' | 'held' | 'redirected';
   /** SMTP reply or local error text, e.g. "250 2.0.0 Ok: queued as 4F..." or "connect ECONNREFUSED". */
   reply: string;
   /** The host:port that answered, when one did. */

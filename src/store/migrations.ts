@@ -72,5 +72,57 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
           await db.schema.dropTable(t).execute();
       },
     },
+    '0002_quarantine_policy_events': {
+      async up(db: Db) {
+        await db.schema
+          .createTable('quarantine')
+          .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+          .addColumn('queue_id', 'varchar(32)', (c) => c.notNull())
+          .addColumn('node', 'varchar(255)', (c) => c.notNull())
+          .addColumn('area', 'varchar(100)', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('expires_at', time)
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('recipients', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text')
+          .addColumn('size', time, (c) => c.notNull())
+          .addColumn('rule_id', 'varchar(100)')
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('envelope', 'text', (c) => c.notNull())
+          .addColumn('facts', 'text', (c) => c.notNull())
+          .addColumn('message', kind === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .addColumn('status', 'varchar(20)', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('quarantine_created').on('quarantine').column('created_at').execute();
+        await db.schema.createIndex('quarantine_area').on('quarantine').column('area').execute();
+        await db.schema
+          .createTable('policy_events')
+          .addColumn('id', serial, (c) =>
+            kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('queue_id', 'varchar(32)', (c) => c.notNull())
+          .addColumn('node', 'varchar(255)', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('recipient', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text')
+          .addColumn('rule_id', 'varchar(100)', (c) => c.notNull())
+          .addColumn('rule_name', 'text', (c) => c.notNull())
+          .addColumn('evidence', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('policy_events_at').on('policy_events').column('at').execute();
+        await db.schema
+          .createIndex('policy_events_queue_id')
+          .on('policy_events')
+          .column('queue_id')
+          .execute();
+        await db.schema.alterTable('tracking_messages').addColumn('verdict', 'text').execute();
+      },
+      async down(db: Db) {
+        await db.schema.alterTable('tracking_messages').dropColumn('verdict').execute();
+        for (const t of ['policy_events', 'quarantine']) await db.schema.dropTable(t).execute();
+      },
+    },
   };
 }

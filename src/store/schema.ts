@@ -25,6 +25,8 @@ export interface TrackingMessagesTable {
   /** queued | delivered | deferred | bounced | partly-bounced | deleted | held */
   status: string;
   updated_at: number;
+  /** Scan and policy summary, e.g. "virus Eicar-Test-Signature; quarantined (virus)". */
+  verdict: string | null;
 }
 
 export interface TrackingDeliveriesTable {
@@ -38,8 +40,49 @@ export interface TrackingDeliveriesTable {
   host: string | null;
 }
 
+export interface QuarantineTable {
+  id: string;
+  queue_id: string;
+  node: string;
+  area: string;
+  created_at: number;
+  expires_at: number | null;
+  sender: string;
+  /** JSON array: the recipients this copy was quarantined for. */
+  recipients: string;
+  subject: string | null;
+  size: number;
+  rule_id: string | null;
+  reason: string;
+  /** JSON of the original Envelope. */
+  envelope: string;
+  /** JSON of the Facts (and matched rules) at the time. */
+  facts: string;
+  message: Buffer;
+  /** quarantined | released | deleted */
+  status: string;
+}
+
+export interface PolicyEventsTable {
+  id: Generated<number>;
+  at: number;
+  queue_id: string;
+  node: string;
+  sender: string;
+  recipient: string;
+  subject: string | null;
+  rule_id: string;
+  rule_name: string;
+  /** JSON array of Evidence. */
+  evidence: string;
+  /** What was done, e.g. "quarantine (virus)", "tagSubject", "deliver". */
+  action: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   tracking_messages: TrackingMessagesTable;
   tracking_deliveries: TrackingDeliveriesTable;
+  quarantine: QuarantineTable;
+  policy_events: PolicyEventsTable;
 }

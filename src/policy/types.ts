@@ -1,0 +1,177 @@
+// The runtime form of the "policy" settings section: what the engine reads. Sizes are bytes,
+// durations milliseconds, every optional setting has its default filled in. The YAML document
+// form (sizes as "10MB", optional keys left out) is in policy-settings.ts.
+import type { ScanExceptionKind, TrueType, VirusCategory } from '../scan/facts.js';
+import type { InterceptAction, ModifyAction, MonitorAction } from './decision.js';
+
+export const VIRUS_CATEGORIES = [
+  'virus',
+  'mass-mailing',
+  'spyware',
+  'adware',
+  'dialer',
+  'joke',
+  'hacking-tool',
+  'remote-access',
+  'password-cracker',
+  'grayware-other',
+] as const satisfies readonly VirusCategory[];
+
+export const SCAN_EXCEPTION_KINDS = [
+  'encrypted',
+  'too-large',
+  'too-deep',
+  'too-many-files',
+  'ratio',
+  'unscannable',
+  'malformed',
+  'engine-unavailable',
+  'timeout',
+] as const satisfies readonly ScanExceptionKind[];
+
+export const TRUE_TYPES = [
+  'exe',
+  'elf',
+  'macho',
+  'script',
+  'zip',
+  'gzip',
+  'tar',
+  '7z',
+  'rar',
+  'bzip2',
+  'xz',
+  'cab',
+  'ooxml',
+  'ole',
+  'pdf',
+  'rtf',
+  'html',
+  'image',
+  'audio',
+  'video',
+  'text',
+  'unknown',
+] as const satisfies readonly TrueType[];
+
+// Compile-time proof that the lists above name every member of the shared unions, so a kind
+// added to facts.ts cannot silently become impossible to write in a rule.
+type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;
+const _allCategories: Missing<VirusCategory, (typeof VIRUS_CATEGORIES)[number]> = true;
+const _allKinds: Missing<ScanExceptionKind, (typeof SCAN_EXCEPTION_KINDS)[number]> = true;
+const _allTypes: Missing<TrueType, (typeof TRUE_TYPES)[number]> = true;
+
+/** Where keyword and DLP conditions look. */
+export const TEXT_AREAS = ['subject', 'body', 'headers', 'attachmentNames', 'attachmentText'] as const;
+export type TextArea = (typeof TEXT_AREAS)[number];
+
+export const DLP_TEMPLATES = ['credit-card', 'my-number', 'iban', 'us-ssn'] as const;
+export type DlpTemplate = (typeof DLP_TEMPLATES)[number];
+
+export const KEYWORD_MODES = ['any', 'all', 'none', 'score'] as const;
+export type KeywordMode = (typeof KEYWORD_MODES)[number];
+
+/** inbound/outbound as seen for one recipient; "both" is the two, "all" adds internal mail. */
+export const ROUTE_DIRECTIONS = ['inbound', 'outbound', 'both', 'all'] as const;
+export type RouteDirection = (typeof ROUTE_DIRECTIONS)[number];
+
+export type PolicyCondition =
+  | { kind: 'virus'; categories?: VirusCategory[] }
+  | { kind: 'scanException'; kinds?: ScanExceptionKind[] }
+  | {
+      kind: 'attachment';
+      names?: string[];
+      extensions?: string[];
+      trueTypes?: TrueType[];
+      declaredTypes?: string[];
+      minSize?: number;
+      maxSize?: number;
+      encrypted?: boolean;
+      macros?: boolean;
+      pdfJavascript?: boolean;
+      doubleExtension?: boolean;
+      minCount: number;
+    }
+  | { kind: 'keywords'; list: string; in: TextArea[] }
+  | { kind: 'dlp'; template: DlpTemplate; minCount: number; in: TextArea[] }
+  | { kind: 'size'; min?: number; max?: number }
+  | { kind: 'recipientCount'; min?: number; max?: number }
+  | { kind: 'header'; name: string; pattern?: string; caseSensitive: boolean }
+  | { kind: 'not'; condition: PolicyCondition };
+
+export interface PolicyRoute {
+  direction: RouteDirection;
+  /** Address patterns ("*@example.com", "example.com", "group:NAME"); empty = anyone. */
+  senders: string[];
+  recipients: string[];
+  exceptSenders: string[];
+  exceptRecipients: string[];
+}
+
+/** An intercept setting: one of the decision's intercept actions, or "continue" (go on to later rules). */
+export type InterceptSetting = InterceptAction | { type: 'continue' };
+
+export type ModifySetting =
+  | Exclude<ModifyAction, { type: 'stripAttachments' }>
+  | { type: 'stripAttachments'; which: 'matching' | 'all'; note: string };
+
+export type MonitorSetting = MonitorAction;
+
+export interface PolicyRule {
+  id: string;
+  name: string;
+  description?: string;
+  enabled: boolean;
+  /** Antivirus rules run before every "other" rule (SPEC §12). */
+  type: 'antivirus' | 'other';
+  route: PolicyRoute;
+  match: 'all' | 'any';
+  conditions: PolicyCondition[];
+  actions: { intercept: InterceptSetting; modify: ModifySetting[]; monitor: MonitorSetting[] };
+}
+
+export interface KeywordEntry {
+  pattern: string;
+  regex: boolean;
+  caseSensitive: boolean;
+  description: string;
+  score: number;
+}
+
+export interface KeywordList {
+  name: string;
+  description?: string;
+  mode: KeywordMode;
+  /** For mode "score": the list matches when the found entries' scores add up to at least this. */
+  threshold: number;
+  entries: KeywordEntry[];
+}
+
+export interface AddressGroup {
+  name: string;
+  addresses: string[];
+}
+
+export interface NotificationTemplate {
+  name: string;
+  subject: string;
+  body: string;
+}
+
+export interface MailArea {
+  name: string;
+  description?: string;
+  /** Milliseconds a message is kept. */
+  retention: number;
+}
+
+export interface PolicySettings {
+  /** In priority order as written; global-antivirus is always first. */
+  rules: PolicyRule[];
+  keywordLists: KeywordList[];
+  addressGroups: AddressGroup[];
+  notificationTemplates: NotificationTemplate[];
+  quarantineAreas: MailArea[];
+  archiveAreas: MailArea[];
+  administratorAddress?: string;
+}
