@@ -10,9 +10,20 @@ import { Spool } from './queue/spool.js';
 import { QueueManager, type BounceMaker, type MessageHandler } from './queue/manager.js';
 import type { QueueFilter } from './queue/filter.js';
 import { TrackingLog } from './log/tracking.js';
+import { PolicyEventLog } from './log/policy-events.js';
+import { QuarantineRepository } from './quarantine/repository.js';
+import { releaseFromQuarantine } from './quarantine/release.js';
+import { PolicyHandler } from './action/policy-handler.js';
+import { Scanner } from './scan/scanner.js';
+import { signatureScanningEnabled } from './scan/virus/index.js';
+import type { Envelope } from './queue/types.js';
 import { DeliveryAgent } from './delivery/agent.js';
 import { buildDsn, statusFromReply } from './delivery/dsn.js';
 import { SmtpListener } from './smtp/server.js';
+import { SenderHooks } from './smtp/sender-hooks.js';
+import { SenderFilter } from './sender/filter.js';
+import { StoreSenderEventLog } from './sender/events.js';
+import { handleSenderControl, isSenderControlRequest } from './sender/control.js';
 import { startControlServer } from './control/server.js';
 import { controlSocketPath, type ControlRequest } from './control/protocol.js';
 import type { Logger } from './util/log.js';
@@ -28,6 +39,8 @@ export interface GatewayStatus {
   smtp: { listen: string; connections: number };
   queue: Record<string, number>;
   store: string;
+  /** Things an administrator should fix, e.g. signature scanning off. */
+  warnings: string[];
 }
 
 export class Gateway {
@@ -44,20 +57,57 @@ export class Gateway {
     private readonly tracking: TrackingLog,
     private readonly delivery: DeliveryAgent,
     private readonly smtp: SmtpListener,
+    readonly senderFilter: SenderFilter,
+    private readonly policy: {
+      scanner: Scanner;
+      events: PolicyEventLog;
+      quarantine: QuarantineRepository;
+      enqueue: (envelope: Omit<Envelope, 'id' | 'size'>, message: Buffer) => Promise<string>;
+    },
   ) {}
 
   static async start(config: NodeConfig, log: Logger): Promise<Gateway> {
     const store = await openStore(config.databaseUrl);
+    let senderFilter: SenderFilter | undefined;
     try {
       const settings = await SettingsProvider.load(new SettingsRepository(store), log);
       const spool = new Spool(join(config.dataDir, 'queue'), log);
       await spool.init();
       const tracking = new TrackingLog(store, config.nodeName, log);
       const delivery = new DeliveryAgent({ settings: settings.current, log, mxPort: config.mxPort });
-      const handler: MessageHandler = {
-        handle: (message, recipients) =>
-          delivery.deliver(message.envelope, recipients, () => message.openBody()),
+      const events = new PolicyEventLog(store, config.nodeName, log);
+      const quarantine = new QuarantineRepository(store);
+      const scanner = new Scanner(settings.current, log);
+      // The policy stage queues through the manager, and the manager calls the policy stage.
+      const managerRef: { queue?: QueueManager } = {};
+      const senderFilterRef: { filter?: SenderFilter } = {};
+      const enqueue = async (envelope: Omit<Envelope, 'id' | 'size'>, message: Buffer, hold = false) => {
+        const queued = await spool.enqueueLocal(envelope, message);
+        if (hold) await managerRef.queue?.acceptHeld(queued);
+        else managerRef.queue?.accept(queued);
+        return queued.id;
       };
+      const handler: MessageHandler = new PolicyHandler({
+        settings: settings.current,
+        log,
+        node: config.nodeName,
+        scan: (raw, envelope) => scanner.scan(raw, envelope),
+        decide: (parsed, envelope) => scanner.decide(parsed, envelope),
+        deliver: (envelope, recipients, message) =>
+          delivery.deliver(envelope, recipients, () => message.openBody()),
+        enqueue,
+        quarantine,
+        events,
+        tracking,
+        onScanned: (envelope, parsed) => {
+          // The IP profiler learns from what arrived over SMTP from clients that were not approved.
+          if (envelope.origin !== 'smtp' || envelope.senderApproved) return;
+          void senderFilterRef.filter?.recordVerdict(envelope.client.ip, {
+            spam: false,
+            virus: parsed.facts.virus.length > 0,
+          });
+        },
+      });
       const queue = new QueueManager({
         spool,
         handler,
@@ -66,6 +116,7 @@ export class Gateway {
         tracking,
         bounce: bounceMaker(() => settings.current().smtp.hostname),
       });
+      managerRef.queue = queue;
       await queue.load();
       const tls = await loadOrCreateCertificate({
         dataDir: config.dataDir,
@@ -73,6 +124,14 @@ export class Gateway {
         certFile: config.tlsCertFile,
         keyFile: config.tlsKeyFile,
       });
+      senderFilter = new SenderFilter({
+        settings: settings.current,
+        log,
+        node: config.nodeName,
+        events: new StoreSenderEventLog(store, log),
+      });
+      await senderFilter.start();
+      senderFilterRef.filter = senderFilter;
       const smtp = new SmtpListener({
         host: config.smtpListen.host,
         port: config.smtpListen.port,
@@ -81,8 +140,26 @@ export class Gateway {
         tls,
         log,
         onAccepted: (envelope) => queue.accept(envelope),
+        senderFilter: new SenderHooks(senderFilter, settings.current, log),
       });
-      const gw = new Gateway(config, log, store, settings, spool, queue, tracking, delivery, smtp);
+      const gw = new Gateway(
+        config,
+        log,
+        store,
+        settings,
+        spool,
+        queue,
+        tracking,
+        delivery,
+        smtp,
+        senderFilter,
+        {
+          scanner,
+          events,
+          quarantine,
+          enqueue,
+        },
+      );
       queue.start();
       settings.watch();
       const addr = await smtp.listen();
@@ -95,6 +172,7 @@ export class Gateway {
       log.info({ smtp: gw.smtpAddress, node: config.nodeName, store: store.kind }, 'Sekimori is listening');
       return gw;
     } catch (err) {
+      await senderFilter?.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       throw err;
     }
@@ -108,10 +186,16 @@ export class Gateway {
       smtp: { listen: this.smtpAddress, connections: this.smtp.connectionCount() },
       queue: this.queue.counts(),
       store: this.store.kind,
+      warnings: signatureScanningEnabled(this.settings.current().antivirus)
+        ? []
+        : [
+            'signature scanning is off: no clamd is configured (antivirus.clamd); only the built-in engine runs',
+          ],
     };
   }
 
   private async control(req: ControlRequest): Promise<unknown> {
+    if (isSenderControlRequest(req)) return handleSenderControl(this.senderFilter, req);
     switch (req.op) {
       case 'status':
         return this.status();
@@ -129,6 +213,10 @@ export class Gateway {
         return this.queue.delete(req.filter as QueueFilter);
       case 'queue.flush':
         return this.queue.flush(req.filter as QueueFilter);
+      case 'quarantine.release':
+        return releaseFromQuarantine(this.policy.quarantine, this.policy.enqueue, req.ids, {
+          rescan: req.rescan,
+        });
       default:
         throw new Error(`unknown request ${(req as { op: string }).op}`);
     }
@@ -142,8 +230,11 @@ export class Gateway {
       this.controlServer ? this.controlServer.close(() => resolve()) : resolve(),
     );
     await this.smtp.close();
+    await this.senderFilter.close();
     await this.queue.stop();
     await this.delivery.close();
+    await this.policy.scanner.close();
+    await this.policy.events.close();
     await this.tracking.close();
     await this.store.close();
   }

@@ -1,7 +1,6 @@
 // Words for what the policy stage did: for tracking, policy events and notification tokens.
-import type { Envelope } from '../queue/types.js';
 import type { ParsedMessage } from '../scan/facts.js';
-import type { Decision, InterceptAction, RecipientDecision, RuleMatch } from '../policy/decision.js';
+import type { Decision, InterceptAction } from '../policy/decision.js';
 
 export function describeIntercept(i: InterceptAction): string {
   switch (i.type) {
@@ -28,36 +27,4 @@ export function summarizeVerdict(parsed: ParsedMessage, decision: Decision): str
   const outcomes = [...new Set(decision.recipients.map((d) => describeIntercept(d.intercept)))];
   parts.push(outcomes.join(' / '));
   return parts.join('; ');
-}
-
-/** The %TOKENS% of notification templates and stamps (SPEC §12). */
-export function tokensFor(
-  envelope: Envelope,
-  parsed: ParsedMessage,
-  d: RecipientDecision,
-  rule: RuleMatch | undefined,
-): Record<string, string> {
-  const { facts } = parsed;
-  return {
-    SENDER: envelope.sender || '<>',
-    RCPTS: envelope.recipients.map((r) => r.address).join(', '),
-    SUBJECT: facts.subject,
-    RULENAME: rule?.ruleName ?? '',
-    VIRUSNAME: [...new Set(facts.virus.map((v) => v.name))].join(', '),
-    FILENAME: [
-      ...new Set(
-        (rule?.evidence ?? [])
-          .filter((e) => e.where?.startsWith('attachment'))
-          .map((e) => facts.attachments.find((a) => e.where === `attachment:${a.id}`)?.name ?? e.value ?? ''),
-      ),
-    ]
-      .filter(Boolean)
-      .join(', '),
-    ACTION: describeIntercept(d.intercept),
-    QUEUEID: envelope.id,
-  };
-}
-
-export function expandTokens(text: string, tokens: Record<string, string>): string {
-  return text.replace(/%([A-Z]+)%/g, (m, name: string) => tokens[name] ?? m);
 }

@@ -17,7 +17,7 @@ import type { PolicyEventLog } from '../log/policy-events.js';
 import type { TrackingLog } from '../log/tracking.js';
 import { applyModifications, type ModifyContext } from './modify.js';
 import { buildNotice } from './messages.js';
-import { describeIntercept, summarizeVerdict, tokensFor, expandTokens } from './describe.js';
+import { describeIntercept, summarizeVerdict } from './describe.js';
 
 export interface PolicyHandlerOptions {
   settings: () => Settings;
@@ -33,6 +33,8 @@ export interface PolicyHandlerOptions {
   quarantine: QuarantineRepository;
   events: PolicyEventLog;
   tracking?: TrackingLog;
+  /** Told what the engines found, e.g. for the sender filter's IP profiler. */
+  onScanned?: (envelope: Envelope, parsed: ParsedMessage) => void;
 }
 
 /** Recipients that share one outcome (same intercept, same modifications) get one copy. */
@@ -72,6 +74,7 @@ export class PolicyHandler implements MessageHandler {
       }
       throw err;
     }
+    this.o.onScanned?.(envelope, parsed);
     const decision = this.o.decide(parsed, {
       ...envelope,
       recipients: envelope.recipients.filter((r) => recipients.includes(r.address)),
@@ -161,7 +164,7 @@ export class PolicyHandler implements MessageHandler {
       case 'delete':
         return done('deleted', `deleted by rule ${intercept.ruleId ?? ''}`.trim());
       case 'quarantine': {
-        const area = settings.policy.quarantineAreas?.find((a) => a.name === intercept.area);
+        const area = settings.policy.quarantineAreas.find((a) => a.name === intercept.area);
         const qid = await this.o.quarantine.add({
           queueId: envelope.id,
           node: this.o.node,
@@ -212,7 +215,7 @@ export class PolicyHandler implements MessageHandler {
           if (action.type === 'bcc') {
             await this.o.enqueue(this.copyEnvelope(envelope, [action.to]), raw);
           } else if (action.type === 'archive') {
-            const area = settings.policy.quarantineAreas?.find((a) => a.name === action.area);
+            const area = settings.policy.archiveAreas.find((a) => a.name === action.area);
             await this.o.quarantine.add({
               queueId: envelope.id,
               node: this.o.node,
@@ -227,8 +230,6 @@ export class PolicyHandler implements MessageHandler {
               message: raw,
             });
           } else {
-            const template = settings.policy.notificationTemplates?.find((t) => t.name === action.template);
-            const tokens = tokensFor(envelope, parsed, d, rule);
             const to =
               action.to === 'sender'
                 ? [envelope.sender]
@@ -242,12 +243,11 @@ export class PolicyHandler implements MessageHandler {
             const notice = buildNotice({
               from: `postmaster@${settings.smtp.hostname}`,
               to: targets,
-              subject: expandTokens(template?.subject ?? 'Message notification: %SUBJECT%', tokens),
-              body: expandTokens(
-                template?.body ??
-                  'Rule %RULENAME% matched a message from %SENDER% to %RCPTS% (%SUBJECT%): %ACTION%.',
-                tokens,
-              ),
+              // The engine expanded the template's tokens for this message.
+              subject: action.subject ?? `Sekimori: rule ${rule?.ruleName ?? action.ruleId} matched`,
+              body:
+                action.body ??
+                `Rule ${rule?.ruleName ?? action.ruleId} matched a message from ${envelope.sender || '<>'}.`,
               hostname: settings.smtp.hostname,
             });
             await this.o.enqueue(

@@ -6,6 +6,8 @@ import { registerQueue } from './queue.js';
 import { registerLog } from './log.js';
 import { registerStatus } from './status.js';
 import { registerQuarantine } from './quarantine.js';
+import { registerScan } from './scan.js';
+import { registerSender } from '../sender/cli.js';
 import { CliError, EXIT } from './common.js';
 
 const program = new Command('sekimori')
@@ -20,6 +22,8 @@ registerSettings(program);
 registerQueue(program);
 registerLog(program);
 registerQuarantine(program);
+registerScan(program);
+registerSender(program);
 
 try {
   await program.parseAsync(process.argv);

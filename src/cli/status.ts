@@ -33,6 +33,7 @@ export function registerStatus(program: Command): void {
           `  Queue:     incoming ${q.incoming ?? 0}, active ${q.active ?? 0}, deferred ${q.deferred ?? 0}, hold ${q.hold ?? 0}`,
           `  Settings:  version ${status.settingsVersion}`,
           `  Store:     ${status.store}`,
+          ...status.warnings.map((w) => `Warning: ${w}`),
         ].join('\n') + '\n',
       );
     });

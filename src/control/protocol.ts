@@ -2,6 +2,7 @@
 // directory (queue operations, settings reload, status). It is a Unix socket with mode 0600,
 // so only the gateway's own user (or root) can use it.
 import { join } from 'node:path';
+import type { SenderControlRequest } from '../sender/control.js';
 
 export function controlSocketPath(dataDir: string): string {
   return join(dataDir, 'control.sock');
@@ -13,7 +14,8 @@ export type ControlRequest =
   | { op: 'queue.list'; filter: unknown }
   | { op: 'queue.show'; id: string }
   | { op: 'queue.hold' | 'queue.release' | 'queue.delete' | 'queue.flush'; filter: unknown }
-  | { op: 'quarantine.release'; ids: string[]; rescan: boolean };
+  | { op: 'quarantine.release'; ids: string[]; rescan: boolean }
+  | SenderControlRequest;
 
 export interface ControlResponse {
   ok: boolean;

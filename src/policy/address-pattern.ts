@@ -31,7 +31,8 @@ export function normaliseAddress(address: string): string {
 /** A pattern in canonical form: bare domains become "*@domain". */
 export function normalisePattern(pattern: string): string {
   const p = pattern.trim();
-  if (p.toLowerCase().startsWith(GROUP_PREFIX)) return GROUP_PREFIX + p.slice(GROUP_PREFIX.length).toLowerCase();
+  if (p.toLowerCase().startsWith(GROUP_PREFIX))
+    return GROUP_PREFIX + p.slice(GROUP_PREFIX.length).toLowerCase();
   if (p === '*') return '*';
   if (!p.includes('@')) return `*@${normaliseDomain(p)}`;
   return normaliseAddress(p);
@@ -53,7 +54,8 @@ export function addressPatternProblem(pattern: string): string | undefined {
   const at = p.lastIndexOf('@');
   const domain = at < 0 ? p : p.slice(at + 1);
   if (at === 0) return `"${pattern}" has no local part (write *@domain)`;
-  if (domain === '') return `"${pattern}" has no domain (write user@example.com, *@example.com or example.com)`;
+  if (domain === '')
+    return `"${pattern}" has no domain (write user@example.com, *@example.com or example.com)`;
   return undefined;
 }
 

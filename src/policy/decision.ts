@@ -12,6 +12,8 @@ export interface Evidence {
   where?: string;
   /** What matched (keyword, virus name, file name, masked card number…). */
   value?: string;
+  /** The attachment concerned, when there is one (what stripAttachments "matching" removes). */
+  attachment?: string;
 }
 
 export interface RuleMatch {
@@ -48,7 +50,14 @@ export type ModifyAction =
   | { type: 'stripAttachments'; attachments: string[]; note: string };
 
 export type MonitorAction =
-  | { type: 'notify'; template: string; to: 'sender' | 'recipients' | 'admin' | string }
+  | {
+      type: 'notify';
+      template: string;
+      to: 'sender' | 'recipients' | 'admin' | string;
+      /** The template's subject and body with %TOKENS% expanded by the engine. */
+      subject?: string;
+      body?: string;
+    }
   | { type: 'bcc'; to: string }
   | { type: 'archive'; area: string };
 

@@ -134,6 +134,20 @@ export class QueueManager {
     this.pump();
   }
 
+  /** A message made by the policy stage that is to wait on hold for an administrator. */
+  async acceptHeld(envelope: Envelope): Promise<void> {
+    await this.o.spool.move(envelope.id, 'incoming', 'hold', true);
+    this.entries.set(envelope.id, {
+      id: envelope.id,
+      queue: 'hold',
+      envelope,
+      bodyLength: envelope.size,
+      busy: false,
+    });
+    this.o.tracking?.received(envelope);
+    this.o.tracking?.status(envelope.id, 'held');
+  }
+
   counts(): Record<QueueName, number> {
     const counts: Record<QueueName, number> = { incoming: 0, active: 0, deferred: 0, hold: 0 };
     for (const e of this.entries.values()) counts[e.queue]++;

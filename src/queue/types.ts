@@ -34,6 +34,8 @@ export interface Envelope {
   scanned?: boolean;
   /** Deliver to this host instead of the domain's route (a rule's re-route action). */
   route?: { host: string; port: number };
+  /** The sender filter approved the client or sender: spam and reputation checks are skipped, viruses still scanned. */
+  senderApproved?: { by: 'ip' | 'host' | 'sender'; entry: string };
   /** The queue ID of the message this one was made from (policy copies, notifications, releases). */
   parentId?: string;
 }

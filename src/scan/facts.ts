@@ -53,6 +53,11 @@ export interface AttachmentFact {
   id: string;
   /** Decoded file name (RFC 2047/2231), or the member name inside an archive. */
   name?: string;
+  /**
+   * Other names that other readings give the same file (Content-Disposition filename vs
+   * Content-Type name, zip local vs central header); rules on names should check them too.
+   */
+  altNames?: string[];
   /** Lower-case extension of the name without the dot ("exe"); "" when none. */
   extension: string;
   /** Content-Type as declared (MIME part), or "" for archive members. */

@@ -28,7 +28,8 @@ export function entryKind(text: string): EntryKind | undefined {
   }
   if (ipaddr.isValid(t)) return 'network';
   const at = t.lastIndexOf('@');
-  if (at > 0) return DOMAIN_RE.test(t.slice(at + 1)) && !t.slice(at + 1).startsWith('*.') ? 'address' : undefined;
+  if (at > 0)
+    return DOMAIN_RE.test(t.slice(at + 1)) && !t.slice(at + 1).startsWith('*.') ? 'address' : undefined;
   return DOMAIN_RE.test(t) ? 'domain' : undefined;
 }
 

@@ -7,7 +7,8 @@
 export type BlockScope = 'ip' | 'sender';
 
 /** Why a block was set: a throttling rule, a profiler threat, or an administrator. */
-export type BlockReason = 'connections' | 'messages' | 'sender-messages' | 'spam' | 'virus' | 'dha' | 'bounce' | 'manual';
+export type BlockReason =
+  'connections' | 'messages' | 'sender-messages' | 'spam' | 'virus' | 'dha' | 'bounce' | 'manual';
 
 export interface BlockRequest {
   scope: BlockScope;

@@ -16,8 +16,8 @@ const duration = (fallback: string) =>
     })
     .default(fallback);
 
-const count = (fallback?: number) =>
-  fallback === undefined ? z.number().int().min(1).optional() : z.number().int().min(1).default(fallback);
+const count = (fallback: number) => z.number().int().min(1).default(fallback);
+const optionalCount = () => z.number().int().min(1).optional();
 
 /** "50%" or 50 (a percentage either way). */
 const percent = (fallback: string) =>
@@ -133,8 +133,8 @@ export const senderFilterSettingsSchema = z
           .strictObject({
             enabled: z.boolean().default(true),
             monitor: duration('60s'),
-            maxConnections: count(),
-            maxMessages: count(),
+            maxConnections: optionalCount(),
+            maxMessages: optionalCount(),
             block: duration('5m'),
           })
           .refine((r) => r.maxConnections !== undefined || r.maxMessages !== undefined, {
@@ -173,7 +173,7 @@ export const senderFilterSettingsSchema = z
         tooManySenderMessages: replyText('Too many messages from <%SENDER%>; try again in %RETRY%'),
         profilerTemporary: replyText('%IP% is blocked for %THREAT%; try again in %RETRY%'),
         profilerPermanent: replyText('%IP% is blocked for %THREAT%'),
-        manual: replyText('%IP% is blocked by the administrator'),
+        manual: replyText('%IP%%SENDER% is blocked by the administrator'),
       })
       .prefault({}),
   })

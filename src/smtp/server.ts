@@ -18,6 +18,7 @@ import { protocolName, receivedHeader } from './received.js';
 import { receiveMessage } from './receive.js';
 import { checkRecipient, checkSender } from './relay.js';
 import { SmtpReply } from './reply.js';
+import type { SenderHooks } from './sender-hooks.js';
 import { isLoopback, isTrustedClient } from './trusted.js';
 
 export interface SmtpListenerOptions {
@@ -31,6 +32,8 @@ export interface SmtpListenerOptions {
   log: Logger;
   /** Called after commit, before the 250 is written. */
   onAccepted?: (envelope: Envelope) => void;
+  /** Sender filter (SPEC §3): sees each stage's decision and may refuse instead. */
+  senderFilter?: SenderHooks;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -154,6 +157,7 @@ export class SmtpListener {
   }
 
   private onConnect(session: SMTPServerSession, cb: Callback): void {
+    if (this.o.senderFilter) cb = this.o.senderFilter.connect(session, cb);
     const settings = this.o.settings();
     const s = settings.smtp;
     const ip = session.remoteAddress;
@@ -189,6 +193,7 @@ export class SmtpListener {
   }
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void {
+    if (this.o.senderFilter) cb = this.o.senderFilter.mailFrom(session, address, cb);
     const max = this.o.settings().smtp.maxMessagesPerConnection;
     // session.transaction counts DATA transactions so far, plus one. Like Postfix's message
     // rate limit this is a 4xx at MAIL FROM with the session kept (452 is a listed MAIL reply
@@ -214,6 +219,7 @@ export class SmtpListener {
   }
 
   private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): void {
+    if (this.o.senderFilter) cb = this.o.senderFilter.rcptTo(session, cb);
     const settings = this.o.settings();
     const max = settings.smtp.maxRecipientsPerMessage;
     if (session.envelope.rcptTo.length >= max) {
@@ -272,6 +278,8 @@ export class SmtpListener {
       if (ret === 'FULL' || ret === 'HDRS') out.dsn.ret = ret;
       if (envid) out.dsn.envid = envid;
     }
+    const approved = this.o.senderFilter?.approval(session);
+    if (approved) out.senderApproved = approved;
     return out;
   }
 
@@ -314,6 +322,7 @@ export class SmtpListener {
           // The message is on disk; the queue finds it again on restart. Still acknowledge it.
           this.log.error({ err, id: accepted.id }, 'onAccepted failed');
         }
+        this.o.senderFilter?.accepted(session, accepted);
         this.log.info(
           { id: accepted.id, from: accepted.sender, rcpts: accepted.recipients.length, size: accepted.size },
           'message accepted',

@@ -2,6 +2,7 @@
 // type differs between the two.
 import type { Kysely, Migration } from 'kysely';
 import type { StoreKind } from './store.js';
+import { senderEventsMigration } from '../sender/events.js';
 
 type Db = Kysely<unknown>;
 
@@ -124,5 +125,6 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
         for (const t of ['policy_events', 'quarantine']) await db.schema.dropTable(t).execute();
       },
     },
+    '0003_sender_events': senderEventsMigration(kind),
   };
 }

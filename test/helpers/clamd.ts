@@ -50,6 +50,9 @@ export interface TestClamd {
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: clamd still accepts connections (the kernel does) but answers nothing. */
+  pause(): void;
+  resume(): void;
   /** Stops clamd and removes the temporary directory. */
   close(): Promise<void>;
 }
@@ -147,7 +150,14 @@ export async function startClamd(options: TestClamdOptions = {}): Promise<TestCl
       await stop();
       await start();
     },
+    pause: () => {
+      child?.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+    },
     close: async () => {
+      child?.kill('SIGCONT'); // a paused clamd would not act on SIGTERM
       await stop();
       await tmp.cleanup();
     },

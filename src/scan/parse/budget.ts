@@ -4,6 +4,9 @@
 import type { ScanException, ScanExceptionKind } from '../facts.js';
 import type { ScanSettings } from '../scan-settings.js';
 
+/** Enough to show every limit hit; past it more of the same adds nothing for the action. */
+const MAX_EXCEPTIONS = 200;
+
 export class Budget {
   readonly exceptions: ScanException[] = [];
   private readonly seen = new Set<string>();
@@ -21,10 +24,10 @@ export class Budget {
     this.deadline = now + limits.timeout;
   }
 
-  /** Records an exception, once per kind and attachment. */
+  /** Records an exception, once per kind, attachment and detail (and at most MAX_EXCEPTIONS). */
   raise(kind: ScanExceptionKind, detail: string, attachment?: string): void {
-    const key = `${kind}\0${attachment ?? ''}`;
-    if (this.seen.has(key)) return;
+    const key = `${kind}\0${attachment ?? ''}\0${detail}`;
+    if (this.seen.has(key) || this.exceptions.length >= MAX_EXCEPTIONS) return;
     this.seen.add(key);
     this.exceptions.push(attachment === undefined ? { kind, detail } : { kind, detail, attachment });
   }

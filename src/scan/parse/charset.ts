@@ -3,6 +3,9 @@
 // module adds the aliases mailers write, and a guess for unlabelled or mislabelled bytes that
 // prefers the Japanese encodings before falling back to Windows-1252.
 
+import { isAscii, isUtf8 } from 'node:buffer';
+import { TextDecoder } from 'node:util';
+
 const ALIASES: Record<string, string> = {
   cp932: 'shift_jis',
   ms932: 'shift_jis',
@@ -54,7 +57,10 @@ function decoder(label: string, fatal: boolean): TextDecoder | null {
 /** The TextDecoder label for a MIME charset name, or undefined when nothing here knows it. */
 export function normalizeCharset(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  let n = name.trim().replace(/^["']|["']$/g, '').toLowerCase();
+  let n = name
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .toLowerCase();
   // RFC 2231 language suffix ("utf-8*ja") and stray junk after the name.
   n = n.replace(/\*.*$/, '');
   if (n === '') return undefined;
@@ -62,11 +68,8 @@ export function normalizeCharset(name: string | undefined): string | undefined {
   return decoder(alias, false) ? alias : undefined;
 }
 
-const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
-
-function hasHighBytes(buf: Uint8Array): boolean {
-  for (let i = 0; i < buf.length; i++) if ((buf[i] as number) >= 0x80) return true;
-  return false;
+function hasHighBytes(buf: Buffer): boolean {
+  return !isAscii(buf);
 }
 
 function hasIso2022Escape(buf: Buffer): boolean {
@@ -80,12 +83,7 @@ function hasIso2022Escape(buf: Buffer): boolean {
  */
 export function guessCharset(buf: Buffer, hint?: string): string {
   if (!hasHighBytes(buf)) return hasIso2022Escape(buf) ? 'iso-2022-jp' : 'utf-8';
-  try {
-    UTF8_FATAL.decode(buf);
-    return 'utf-8';
-  } catch {
-    /* not UTF-8 */
-  }
+  if (isUtf8(buf)) return 'utf-8';
   for (const label of [hint, 'shift_jis', 'euc-jp']) {
     if (!label || label === 'utf-8' || label === 'windows-1252') continue;
     const d = decoder(label, true);
@@ -106,6 +104,9 @@ export function guessCharset(buf: Buffer, hint?: string): string {
  */
 export function decodeText(buf: Buffer, declared?: string): string {
   if (buf.length === 0) return '';
+  // A byte-order mark says more than any label (UTF-16 text files are common attachments).
+  if (buf[0] === 0xff && buf[1] === 0xfe) return (decoder('utf-16le', false) as TextDecoder).decode(buf);
+  if (buf[0] === 0xfe && buf[1] === 0xff) return (decoder('utf-16be', false) as TextDecoder).decode(buf);
   let label = normalizeCharset(declared);
   // Mailers label Japanese text "us-ascii" or leave it unlabelled; 8-bit bytes in "ascii" too.
   if (label === undefined || label === 'windows-1252' || label === 'utf-8') {

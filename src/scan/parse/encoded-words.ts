@@ -23,7 +23,6 @@ function decodeQ(text: string): Buffer {
 
 /** Text of a latin1 string holding raw bytes: ASCII as is, 8-bit bytes through the charset guess. */
 export function decodeRawHeader(raw: string, hint?: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/[\x80-\xff]/.test(raw) && !raw.includes('\x1b')) return raw;
   return decodeText(Buffer.from(raw, 'latin1'), hint);
 }
@@ -36,7 +35,9 @@ export function decodeWords(raw: string, hint?: string): string {
   let pending: Buffer[] = [];
   const flush = () => {
     if (pending.length === 0) return;
-    out.push(decodeText(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending), pendingCharset));
+    out.push(
+      decodeText(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending), pendingCharset),
+    );
     pending = [];
   };
   let last = 0;

@@ -23,22 +23,39 @@ export interface HeaderBlock {
 const NAME_RE = /^([\x21-\x39\x3b-\x7e]+(?:\s*\([^)]*\))?)[ \t]*:/;
 
 /** Finds the blank line that ends the header block: "\n\n" or "\n\r\n" (or a leading one). */
-function findBodyStart(buf: Buffer, maxBytes: number): { end: number; bodyStart: number } | undefined {
+function findBodyStart(
+  buf: Buffer,
+  maxBytes: number,
+  blankish: boolean,
+): { end: number; bodyStart: number } | undefined {
   if (buf[0] === 0x0a) return { end: 0, bodyStart: 1 };
   if (buf[0] === 0x0d && buf[1] === 0x0a) return { end: 0, bodyStart: 2 };
   const limit = Math.min(buf.length, maxBytes + 4);
   let pos = buf.indexOf(0x0a);
   while (pos !== -1 && pos < limit) {
-    const next = buf[pos + 1];
-    if (next === 0x0a) return { end: pos + 1, bodyStart: pos + 2 };
-    if (next === 0x0d && buf[pos + 2] === 0x0a) return { end: pos + 1, bodyStart: pos + 3 };
+    let p = pos + 1;
+    // With `blankish`, a line of only spaces/tabs also ends the block (some clients' reading).
+    if (blankish) while (buf[p] === 0x20 || buf[p] === 0x09) p++;
+    if (buf[p] === 0x0a) return { end: pos + 1, bodyStart: p + 1 };
+    if (buf[p] === 0x0d && buf[p + 1] === 0x0a) return { end: pos + 1, bodyStart: p + 2 };
     pos = buf.indexOf(0x0a, pos + 1);
   }
   return undefined;
 }
 
-export function readHeaderBlock(buf: Buffer, maxCount: number, maxBytes: number): HeaderBlock {
-  const found = findBodyStart(buf, maxBytes);
+/** Whether the header block has a line of only whitespace (read as a fold by some, an end by others). */
+export function hasBlankishLine(buf: Buffer, block: HeaderBlock): boolean {
+  const text = buf.toString('latin1', 0, Math.min(block.bodyStart, buf.length));
+  return /\n[ \t]+\r?\n/.test(text);
+}
+
+export function readHeaderBlock(
+  buf: Buffer,
+  maxCount: number,
+  maxBytes: number,
+  blankish = false,
+): HeaderBlock {
+  const found = findBodyStart(buf, maxBytes, blankish);
   let truncated = false;
   let end: number;
   let bodyStart: number;

@@ -99,8 +99,12 @@ export function decodeTransfer(body: Buffer, encoding: string): Buffer {
       return decodeBase64(body);
     case 'quoted-printable':
       return decodeQuotedPrintable(body);
+    case 'x-uuencode':
+    case 'uuencode':
+    case 'x-uue':
+      return findUuencoded(body, 1)[0]?.data ?? body;
     default:
-      return body; // 7bit, 8bit, binary, x-uuencode (handled as text), unknown
+      return body; // 7bit, 8bit, binary, unknown
   }
 }
 

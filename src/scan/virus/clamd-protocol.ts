@@ -18,11 +18,16 @@ export interface ClamdTimeouts {
 }
 
 export type InstreamReply =
-  | { kind: 'ok' }
-  | { kind: 'found'; name: string }
-  | { kind: 'error'; message: string; sizeLimit: boolean };
+  { kind: 'ok' } | { kind: 'found'; name: string } | { kind: 'error'; message: string; sizeLimit: boolean };
 
 const ENGINE = 'clamd';
+
+/**
+ * clamd closed the connection while content was still being sent, and its reply was lost: over
+ * TCP, the reset caused by our further writes can discard "INSTREAM size limit exceeded" before
+ * we read it. The caller tells this apart from a crash by asking clamd whether it is alive.
+ */
+export class StreamDroppedError extends EngineUnavailableError {}
 
 function unavailable(address: ClamdAddress, what: string): EngineUnavailableError {
   return new EngineUnavailableError(ENGINE, `clamd at ${formatClamdAddress(address)}: ${what}`);
@@ -40,12 +45,15 @@ function connect(address: ClamdAddress, timeoutMs: number, track?: Set<Socket>):
       sock.destroy();
       reject(unavailable(address, `no connection within ${timeoutMs} ms`));
     }, timeoutMs);
+    let connected = false;
     sock.once('connect', () => {
+      connected = true;
       clearTimeout(timer);
-      sock.removeAllListeners('error');
       resolve(sock);
     });
-    sock.once('error', (err: NodeJS.ErrnoException) => {
+    // Stays attached, so an error between here and the caller's own handler is never unhandled.
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (connected) return;
       clearTimeout(timer);
       sock.destroy();
       reject(unavailable(address, `cannot connect (${err.code ?? err.message})`));
@@ -98,12 +106,17 @@ export async function clamdRequest(
     });
     sock.on('close', () => {
       const all = replySoFar();
-      if (all.length > 0) settle(all.toString('utf8').replace(/\0.*$/s, ''));
-      else
-        settle(
-          undefined,
-          unavailable(address, `connection closed without a reply${socketError ? ` (${socketError})` : ''}`),
-        );
+      if (all.length > 0) {
+        settle(all.toString('utf8').replace(/\0.*$/s, ''));
+        return;
+      }
+      const what = `connection closed without a reply${socketError ? ` (${socketError})` : ''}`;
+      settle(
+        undefined,
+        content
+          ? new StreamDroppedError(ENGINE, unavailable(address, what).message)
+          : unavailable(address, what),
+      );
     });
 
     sock.write(`z${command}\0`);

@@ -7,7 +7,12 @@ import { EngineUnavailableError, type VirusEngine, type VirusScanResult } from '
 import type { Logger } from '../../util/log.js';
 import { formatClamdAddress, type CategoryRule, type ClamdAddress } from './antivirus-settings.js';
 import { createCategorizer, normaliseSignatureName, type Categorize } from './categories.js';
-import { clamdRequest, parseInstreamReply, type ClamdTimeouts } from './clamd-protocol.js';
+import {
+  clamdRequest,
+  parseInstreamReply,
+  StreamDroppedError,
+  type ClamdTimeouts,
+} from './clamd-protocol.js';
 import { Limiter } from './limiter.js';
 
 export interface ClamdEngineOptions {
@@ -33,6 +38,9 @@ const LIMIT_EXCEPTIONS: [RegExp, ScanExceptionKind][] = [
   // AlertEncrypted: an encrypted archive or document is a scan exception, not a virus.
   [/^Heuristics\.Encrypted\./i, 'encrypted'],
 ];
+
+/** What clamd says when a stream goes over StreamMaxLength. */
+const SIZE_LIMIT_REPLY = 'INSTREAM size limit exceeded. ERROR';
 
 interface Target {
   content: Buffer;
@@ -72,7 +80,7 @@ export class ClamdEngine implements VirusEngine {
     try {
       const [version, ...replies] = await Promise.all([
         this.version(),
-        ...targets.map((t) => this.limiter.run(() => this.request('INSTREAM', t.content))),
+        ...targets.map((t) => this.limiter.run(() => this.instream(t.content))),
       ]);
       this.noteReachable();
       const result: VirusScanResult = { findings: [], exceptions: [], engines: { clamd: version } };
@@ -108,6 +116,16 @@ export class ClamdEngine implements VirusEngine {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** One INSTREAM; a stream cut short by a clamd that is still alive was over StreamMaxLength. */
+  private async instream(content: Buffer): Promise<string> {
+    try {
+      return await this.request('INSTREAM', content);
+    } catch (err) {
+      if (err instanceof StreamDroppedError && (await this.ping())) return SIZE_LIMIT_REPLY;
+      throw err;
+    }
+  }
+
   private request(command: string, content?: Buffer): Promise<string> {
     if (this.closed) return Promise.reject(new EngineUnavailableError(this.name, 'clamd engine closed'));
     return clamdRequest(this.options.address, command, this.timeouts, content, this.sockets);
@@ -121,7 +139,10 @@ export class ClamdEngine implements VirusEngine {
       result.exceptions.push(e);
     };
     if (!reply) {
-      throw new EngineUnavailableError(this.name, `clamd at ${this.address}: unexpected reply "${replyText}"`);
+      throw new EngineUnavailableError(
+        this.name,
+        `clamd at ${this.address}: unexpected reply "${replyText}"`,
+      );
     }
     if (reply.kind === 'ok') return;
     if (reply.kind === 'error') {

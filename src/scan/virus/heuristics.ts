@@ -1,6 +1,6 @@
 // Heuristics in the spirit of IntelliTrap, read from the parser's facts: they catch what has no
 // signature yet by the way it is wrapped. Each can be turned off in antivirus.heuristics.
-import type { AttachmentFact, ExtractedFile, ScanException, TrueType, VirusFinding } from '../facts.js';
+import type { AttachmentFact, ExtractedFile, ScanException, TrueType } from '../facts.js';
 import type { HeuristicSettings } from './antivirus-settings.js';
 import { detectPacker } from './pe-packer.js';
 

@@ -24,7 +24,9 @@ export function createVirusEngines(settings: AntivirusSettings, log?: Logger): V
   const engines: VirusEngine[] = [
     new BuiltinEngine({ heuristics: settings.heuristics, categories: settings.categories }),
   ];
-  if (settings.clamd) {
+  if (!settings.clamd) {
+    log?.warn('antivirus.clamd is not set: no virus signatures, only EICAR and the built-in heuristics');
+  } else {
     engines.push(
       new ClamdEngine({
         address: settings.clamd,

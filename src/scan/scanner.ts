@@ -1,0 +1,100 @@
+// One place that turns a message into facts and a decision, for the queue's policy stage and
+// for `sekimori scan` (and the console's rule tester): the same code, so what an administrator
+// tries is what the gateway does.
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../util/log.js';
+import type { Envelope } from '../queue/types.js';
+import type { Decision } from '../policy/decision.js';
+import { evaluatePolicy } from '../policy/engine.js';
+import type { ParsedMessage } from './facts.js';
+import type { VirusEngine } from './virus-engine.js';
+import { parseMessage, directionFor, messageDirection } from './parse/index.js';
+import { isTrustedClient } from '../smtp/trusted.js';
+import { closeVirusEngines, createVirusEngines, scanWithAll } from './virus/index.js';
+
+export type ScanEnvelope = Pick<Envelope, 'id' | 'sender' | 'recipients' | 'client'> &
+  Partial<Pick<Envelope, 'origin'>>;
+
+export class Scanner {
+  private engines: VirusEngine[] = [];
+  private enginesFor: Settings['antivirus'] | undefined;
+
+  constructor(
+    private readonly settings: () => Settings,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * The sender address to judge direction by. Anyone can write an internal address in MAIL
+   * FROM, so it only counts from a trusted network (or for mail Sekimori made itself);
+   * otherwise the message is treated as coming from outside.
+   */
+  private directionSender(envelope: ScanEnvelope): string {
+    if (envelope.origin !== undefined && envelope.origin !== 'smtp') return envelope.sender;
+    return isTrustedClient(envelope.client.ip, this.settings().trustedNetworks) ? envelope.sender : '';
+  }
+
+  private acceptedDomains(): string[] {
+    return this.settings().domains.map((d) => d.name);
+  }
+
+  /** The virus engines for the current settings (made again when the antivirus settings change). */
+  private currentEngines(): VirusEngine[] {
+    const av = this.settings().antivirus;
+    if (av !== this.enginesFor) {
+      const old = this.engines;
+      this.engines = createVirusEngines(av, this.log);
+      this.enginesFor = av;
+      void closeVirusEngines(old);
+    }
+    return this.engines;
+  }
+
+  /** Parses the message and runs every virus engine; throws EngineUnavailableError when one is down. */
+  async scan(raw: Buffer, envelope: ScanEnvelope): Promise<ParsedMessage> {
+    const settings = this.settings();
+    const parsed = await parseMessage(
+      raw,
+      {
+        sender: envelope.sender,
+        recipients: envelope.recipients.map((r) => r.address),
+        clientIp: envelope.client.ip,
+        helo: envelope.client.helo,
+        queueId: envelope.id,
+        acceptedDomains: this.acceptedDomains(),
+      },
+      settings.scan,
+    );
+    parsed.facts.direction = messageDirection(
+      this.directionSender(envelope),
+      envelope.recipients.map((r) => r.address),
+      this.acceptedDomains(),
+    );
+    const result = await scanWithAll(this.currentEngines(), raw, parsed.facts, parsed.files);
+    parsed.facts.virus.push(...result.findings);
+    parsed.facts.exceptions.push(...result.exceptions);
+    Object.assign(parsed.facts.engines, result.engines);
+    return parsed;
+  }
+
+  decide(parsed: ParsedMessage, envelope: ScanEnvelope): Decision {
+    const accepted = this.acceptedDomains();
+    const sender = this.directionSender(envelope);
+    const facts = {
+      ...parsed,
+      facts: {
+        ...parsed.facts,
+        envelope: { ...parsed.facts.envelope, recipients: envelope.recipients.map((r) => r.address) },
+      },
+    };
+    return evaluatePolicy(this.settings().policy, facts, {
+      acceptedDomains: accepted,
+      directionFor: (recipient: string) => directionFor(sender, recipient, accepted),
+    });
+  }
+
+  async close(): Promise<void> {
+    await closeVirusEngines(this.engines);
+    this.engines = [];
+  }
+}
