@@ -22,6 +22,13 @@ import {
   resolveSenderFilterSettings,
   type SenderFilterSettings,
 } from '../sender/sender-settings.js';
+import { authSettingsSchema, resolveAuthSettings, type AuthSettings } from '../auth/auth-settings.js';
+import {
+  reputationSettingsSchema,
+  resolveReputationSettings,
+  type ReputationSettings,
+} from '../reputation/reputation-settings.js';
+import { spamSettingsSchema, resolveSpamSettings, type SpamSettings } from '../spam/spam-settings.js';
 
 const size = (fallback: string) =>
   z
@@ -113,6 +120,9 @@ export const settingsDocumentSchema = z.strictObject({
   antivirus: antivirusSettingsSchema,
   policy: policySettingsSchema,
   senderFilter: senderFilterSettingsSchema,
+  auth: authSettingsSchema,
+  reputation: reputationSettingsSchema,
+  spam: spamSettingsSchema,
 });
 
 export type SettingsDocument = z.output<typeof settingsDocumentSchema>;
@@ -154,6 +164,9 @@ export interface Settings {
   antivirus: AntivirusSettings;
   policy: PolicySettings;
   senderFilter: SenderFilterSettings;
+  auth: AuthSettings;
+  reputation: ReputationSettings;
+  spam: SpamSettings;
 }
 
 export class SettingsError extends Error {
@@ -211,6 +224,9 @@ export function toRuntimeSettings(doc: SettingsDocument): Settings {
     antivirus: resolveAntivirusSettings(doc.antivirus),
     policy: resolvePolicySettings(doc.policy),
     senderFilter: resolveSenderFilterSettings(doc.senderFilter),
+    auth: resolveAuthSettings(doc.auth),
+    reputation: resolveReputationSettings(doc.reputation),
+    spam: resolveSpamSettings(doc.spam),
   };
 }
 
