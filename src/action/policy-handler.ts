@@ -226,6 +226,7 @@ export class PolicyHandler implements MessageHandler {
               subject: parsed.facts.subject,
               ruleId: action.ruleId,
               reason: `archive copy (${rule?.ruleName ?? action.ruleId})`,
+              status: 'archived',
               details: { facts: parsed.facts, matched: d.matched },
               message: raw,
             });

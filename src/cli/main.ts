@@ -7,6 +7,7 @@ import { registerLog } from './log.js';
 import { registerStatus } from './status.js';
 import { registerQuarantine } from './quarantine.js';
 import { registerScan } from './scan.js';
+import { registerPolicy } from './policy.js';
 import { registerSender } from '../sender/cli.js';
 import { CliError, EXIT } from './common.js';
 
@@ -23,6 +24,7 @@ registerQueue(program);
 registerLog(program);
 registerQuarantine(program);
 registerScan(program);
+registerPolicy(program);
 registerSender(program);
 
 try {

@@ -19,6 +19,8 @@ export interface QuarantineInput {
   /** Facts and matched rules, as shown to administrators. */
   details: unknown;
   message: Buffer;
+  /** "archived" for archive copies (kept, not waiting for a decision). */
+  status?: 'quarantined' | 'archived';
 }
 
 export interface QuarantineEntry {
@@ -73,7 +75,7 @@ export class QuarantineRepository {
         envelope: JSON.stringify(q.envelope),
         facts: JSON.stringify(q.details),
         message: q.message,
-        status: 'quarantined',
+        status: q.status ?? 'quarantined',
       })
       .execute();
     return id;

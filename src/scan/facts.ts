@@ -101,17 +101,21 @@ export interface VirusFinding {
   attachment?: string;
 }
 
-export type VirusCategory =
-  | 'virus'
-  | 'mass-mailing'
-  | 'spyware'
-  | 'adware'
-  | 'dialer'
-  | 'joke'
-  | 'hacking-tool'
-  | 'remote-access'
-  | 'password-cracker'
-  | 'grayware-other';
+/** Every category a virus finding can fall in; rules and local category overrides name them. */
+export const VIRUS_CATEGORIES = [
+  'virus',
+  'mass-mailing',
+  'spyware',
+  'adware',
+  'dialer',
+  'joke',
+  'hacking-tool',
+  'remote-access',
+  'password-cracker',
+  'grayware-other',
+] as const;
+
+export type VirusCategory = (typeof VIRUS_CATEGORIES)[number];
 
 export interface Facts {
   queueId?: string;
@@ -144,6 +148,30 @@ export interface Facts {
   virus: VirusFinding[];
   /** Engines that ran and their versions/states, e.g. { clamd: "ClamAV 1.0.7/…", builtin: "1" }. */
   engines: Record<string, string>;
+}
+
+/** The facts of a message with nothing found in it yet, with `overrides` set on top. */
+export function emptyFacts(overrides: Partial<Facts> = {}): Facts {
+  return {
+    envelope: { sender: '', recipients: [], clientIp: '', helo: '' },
+    direction: 'inbound',
+    size: 0,
+    headers: [],
+    subject: '',
+    from: [],
+    to: [],
+    cc: [],
+    replyTo: [],
+    textBody: '',
+    htmlText: '',
+    html: '',
+    urls: [],
+    attachments: [],
+    exceptions: [],
+    virus: [],
+    engines: {},
+    ...overrides,
+  };
 }
 
 /** A file's bytes, kept beside the facts for engines that need content (virus, DLP on attachment text). */

@@ -41,6 +41,10 @@ export async function openStore(url: string, opts: { migrate?: boolean } = {}): 
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
+    // SQLite's own lower() folds ASCII only; searches must fold "Ü" as PostgreSQL does.
+    sqlite.function('lower', { deterministic: true }, (v: unknown) =>
+      typeof v === 'string' ? v.toLowerCase() : v,
+    );
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   const store: Store = { kind, db, close: () => db.destroy() };

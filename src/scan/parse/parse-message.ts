@@ -1,7 +1,7 @@
 // parseMessage: one parse of a message into the facts every engine and rule reads, and the
 // files (attachments, archive members) the content engines scan. Never throws: whatever cannot
 // be read becomes a scan exception, and the facts read so far are returned.
-import type { Facts, ParsedMessage } from '../facts.js';
+import { emptyFacts, type Facts, type ParsedMessage } from '../facts.js';
 import type { ScanSettings } from '../scan-settings.js';
 import { parseAddressList } from './addresses.js';
 import { Budget } from './budget.js';
@@ -181,25 +181,11 @@ export async function parseMessage(
   const budget = new Budget(limits);
   const urls = new UrlCollector(limits.maxUrls);
   const inspector = new Inspector(budget, urls);
-  const facts: Facts = {
+  const facts = emptyFacts({
     envelope: { sender: ctx.sender, recipients: ctx.recipients, clientIp: ctx.clientIp, helo: ctx.helo },
     direction: messageDirection(ctx.sender, ctx.recipients, ctx.acceptedDomains),
     size: raw.length,
-    headers: [],
-    subject: '',
-    from: [],
-    to: [],
-    cc: [],
-    replyTo: [],
-    textBody: '',
-    htmlText: '',
-    html: '',
-    urls: [],
-    attachments: [],
-    exceptions: [],
-    virus: [],
-    engines: {},
-  };
+  });
   if (ctx.queueId !== undefined) facts.queueId = ctx.queueId;
   let timer: NodeJS.Timeout | undefined;
   try {
