@@ -1,7 +1,7 @@
 // Relay benchmark: the same load (smtp-source, 10 KB messages, 20 sessions) is relayed once by
 // Sekimori and once by a private Postfix instance to Postfix's smtp-sink, and the time until the
 // sink has every message is compared. Run with `npm run bench` (see bench/README.md).
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ options:
   --size BYTES     message payload size (default 10240)
   --timeout SECS   time limit of each phase (default 600)
   --only WHICH     run only "sekimori" or only "postfix"
+  --extra-settings FILE
+                   YAML appended to Sekimori's settings (top-level sections other than
+                   smtp, domains, trustedNetworks, delivery), e.g. a senderFilter to measure
   --json           print the result as JSON on stdout
   --keep           keep the temporary directory (configs, logs, queues)
   -h, --help       show this help`;
@@ -42,6 +45,7 @@ interface Options {
   runPostfix: boolean;
   json: boolean;
   keep: boolean;
+  extraSettings?: string;
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -63,6 +67,7 @@ function parseOptions(argv: string[]): Options {
         size: { type: 'string' },
         timeout: { type: 'string' },
         only: { type: 'string' },
+        'extra-settings': { type: 'string' },
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -91,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     runPostfix: only !== 'sekimori',
     json: v.json === true,
     keep: v.keep === true,
+    extraSettings: v['extra-settings'],
   };
 }
 
@@ -117,7 +123,7 @@ async function benchSekimori(
   const relay = new SekimoriRelay(REPO_ROOT, baseDir, await freePort(), sink.port);
   try {
     say(`Sekimori: importing settings into ${relay.dataDir}`);
-    relay.importSettings(o.timeoutMs);
+    relay.importSettings(o.timeoutMs, o.extraSettings ? readFileSync(o.extraSettings, 'utf8') : '');
     say(`Sekimori: starting on 127.0.0.1:${relay.port} (next hop: smtp-sink on 127.0.0.1:${sink.port})`);
     await relay.start(o.timeoutMs);
     say(`Sekimori: sending ${o.messages} messages`);

@@ -21,6 +21,8 @@ import { DeliveryAgent } from './delivery/agent.js';
 import { buildDsn, statusFromReply } from './delivery/dsn.js';
 import { SmtpListener } from './smtp/server.js';
 import { SenderHooks } from './smtp/sender-hooks.js';
+import { ReputationHooks } from './smtp/reputation-hooks.js';
+import { Reputation } from './reputation/dnsbl.js';
 import { SenderFilter } from './sender/filter.js';
 import { StoreSenderEventLog } from './sender/events.js';
 import { handleSenderControl, isSenderControlRequest } from './sender/control.js';
@@ -132,6 +134,7 @@ export class Gateway {
       });
       await senderFilter.start();
       senderFilterRef.filter = senderFilter;
+      const senderHooks = new SenderHooks(senderFilter, settings.current, log);
       const smtp = new SmtpListener({
         host: config.smtpListen.host,
         port: config.smtpListen.port,
@@ -140,7 +143,14 @@ export class Gateway {
         tls,
         log,
         onAccepted: (envelope) => queue.accept(envelope),
-        senderFilter: new SenderHooks(senderFilter, settings.current, log),
+        senderFilter: senderHooks,
+        // DNSBL/DNSWL at connect (after the core's limits and the sender filter)
+        reputation: new ReputationHooks({
+          reputation: new Reputation({ settings: settings.current, log }),
+          settings: settings.current,
+          log,
+          approval: (session) => senderHooks.approval(session),
+        }),
       });
       const gw = new Gateway(
         config,
@@ -162,6 +172,7 @@ export class Gateway {
       );
       queue.start();
       settings.watch();
+      gw.startMaintenance();
       const addr = await smtp.listen();
       gw.smtpAddress = `${addr.host}:${addr.port}`;
       gw.controlServer = await startControlServer(
@@ -176,6 +187,20 @@ export class Gateway {
       await store.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  private maintenance: NodeJS.Timeout | undefined;
+
+  /** Housekeeping on a timer: quarantine entries past their area's retention are removed. */
+  startMaintenance(intervalMs = 3_600_000): void {
+    const purge = () =>
+      this.policy.quarantine
+        .purgeExpired()
+        .then((n) => n > 0 && this.log.info({ removed: n }, 'quarantine retention: removed expired messages'))
+        .catch((err: unknown) => this.log.warn({ err }, 'quarantine retention purge failed'));
+    void purge();
+    this.maintenance = setInterval(() => void purge(), intervalMs);
+    this.maintenance.unref();
   }
 
   status(): GatewayStatus {
@@ -225,6 +250,7 @@ export class Gateway {
   /** Stops taking mail, lets attempts under way finish, writes what is pending. */
   async stop(): Promise<void> {
     this.log.info('stopping');
+    if (this.maintenance) clearInterval(this.maintenance);
     this.settings.stop();
     await new Promise<void>((resolve) =>
       this.controlServer ? this.controlServer.close(() => resolve()) : resolve(),

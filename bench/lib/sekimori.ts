@@ -55,9 +55,9 @@ export class SekimoriRelay {
   }
 
   /** `sekimori settings import FILE --data-dir DIR`. */
-  importSettings(timeoutMs: number): void {
+  importSettings(timeoutMs: number, extraYaml = ''): void {
     mkdirSync(this.dataDir, { recursive: true });
-    writeFileSync(this.settingsFile, benchSettingsYaml(this.sinkPort));
+    writeFileSync(this.settingsFile, benchSettingsYaml(this.sinkPort) + extraYaml);
     const r = runSync(
       process.execPath,
       [this.bin, 'settings', 'import', this.settingsFile, '--data-dir', this.dataDir],

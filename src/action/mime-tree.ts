@@ -2,6 +2,7 @@
 // headers and body start and end in the raw bytes, so untouched parts are copied unchanged.
 // (The scanner has its own, more forgiving parser; this one only needs to find the parts the
 // scanner reported.)
+import { decodeTransfer } from '../scan/parse/transfer.js';
 
 export interface MimePart {
   start: number;
@@ -108,23 +109,8 @@ export function* leaves(part: MimePart): Generator<MimePart> {
   for (const c of part.children) yield* leaves(c);
 }
 
-export function decodeQuotedPrintable(text: string): Buffer {
-  const cleaned = text.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < cleaned.length; i++) {
-    const c = cleaned.charCodeAt(i);
-    if (c === 0x3d && /^[0-9a-fA-F]{2}$/.test(cleaned.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(cleaned.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(c & 0xff);
-  }
-  return Buffer.from(bytes);
-}
-
 /** The decoded bytes of a leaf part's body. */
 export function decodeBody(text: string, part: MimePart): Buffer {
-  const body = text.slice(part.bodyStart, part.end);
-  if (part.encoding === 'base64') return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  if (part.encoding === 'quoted-printable') return decodeQuotedPrintable(body);
-  return Buffer.from(body, 'latin1');
+  // The scanner's decoder, so the bytes (and their sha256) are the ones the facts describe.
+  return decodeTransfer(Buffer.from(text.slice(part.bodyStart, part.end), 'latin1'), part.encoding);
 }

@@ -2,6 +2,7 @@
 // and printing as text or JSON.
 import type { Command } from 'commander';
 import { loadNodeConfig, type NodeConfig } from '../config/node.js';
+import { openStore, type Store } from '../store/store.js';
 
 /** Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 nothing matched / not found. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -34,6 +35,34 @@ export function nodeConfig(opts: NodeOptions): NodeConfig {
   } catch (e) {
     throw new CliError((e as Error).message, EXIT.usage);
   }
+}
+
+/** Opens the store these options name, runs `fn` on it, and closes it whatever happens. */
+export async function withStore<T>(opts: NodeOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(nodeConfig(opts).databaseUrl);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The value of --limit: a whole number of at least 1. */
+export function parseLimit(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--limit: "${text}" is not a positive number`, EXIT.usage);
+  return n;
+}
+
+/** The options of the commands that search a log or the quarantine. */
+export interface SearchOptions extends NodeOptions {
+  sender?: string;
+  recipient?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+  json?: boolean;
 }
 
 export function printJson(value: unknown): void {

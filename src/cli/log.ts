@@ -1,27 +1,19 @@
 import type { Command } from 'commander';
-import { openStore } from '../store/store.js';
 import { queryTracking, type TrackingQuery } from '../log/tracking.js';
-import { parseTime } from './time.js';
+import { parseTimeRange } from './time.js';
 import { queryPolicyEvents } from '../log/policy-events.js';
 import {
-  CliError,
-  EXIT,
-  nodeConfig,
+  parseLimit,
   printJson,
   printTable,
   withNodeOptions,
-  type NodeOptions,
+  withStore,
+  type SearchOptions,
 } from './common.js';
 
-interface TrackingOptions extends NodeOptions {
-  sender?: string;
-  recipient?: string;
-  since?: string;
-  until?: string;
+interface TrackingOptions extends SearchOptions {
   result?: string;
   id?: string;
-  limit?: string;
-  json?: boolean;
 }
 
 export function registerLog(program: Command): void {
@@ -37,55 +29,43 @@ export function registerLog(program: Command): void {
     .option('-n, --limit <n>', 'at most this many messages (default 100)')
     .option('--json', 'print JSON')
     .action(async (opts: TrackingOptions) => {
-      const q: TrackingQuery = {};
+      const q: TrackingQuery = parseTimeRange(opts);
       if (opts.sender) q.sender = opts.sender;
       if (opts.recipient) q.recipient = opts.recipient;
-      if (opts.since) q.since = parseTime(opts.since, '--since');
-      if (opts.until) q.until = parseTime(opts.until, '--until');
       if (opts.result) q.result = opts.result;
       if (opts.id) q.queueId = opts.id;
-      if (opts.limit) {
-        const n = Number(opts.limit);
-        if (!Number.isInteger(n) || n < 1)
-          throw new CliError(`--limit: "${opts.limit}" is not a positive number`, EXIT.usage);
-        q.limit = n;
-      }
-      const store = await openStore(nodeConfig(opts).databaseUrl);
-      try {
-        const messages = await queryTracking(store, q);
-        if (opts.json) return printJson(messages);
-        const rows: string[][] = [];
-        for (const m of messages) {
+      if (opts.limit) q.limit = parseLimit(opts.limit);
+      const messages = await withStore(opts, (store) => queryTracking(store, q));
+      if (opts.json) return printJson(messages);
+      const rows: string[][] = [];
+      for (const m of messages) {
+        rows.push([
+          new Date(m.receivedAt).toISOString(),
+          m.queueId,
+          m.clientIp,
+          m.sender || '<>',
+          m.recipients.join(','),
+          String(m.size),
+          m.status,
+          m.subject ?? '',
+        ]);
+        for (const d of m.deliveries) {
           rows.push([
-            new Date(m.receivedAt).toISOString(),
-            m.queueId,
-            m.clientIp,
-            m.sender || '<>',
-            m.recipients.join(','),
-            String(m.size),
-            m.status,
-            m.subject ?? '',
+            `  ${new Date(d.at).toISOString()}`,
+            '',
+            d.host ?? '',
+            '',
+            d.recipient,
+            '',
+            d.result,
+            d.reply,
           ]);
-          for (const d of m.deliveries) {
-            rows.push([
-              `  ${new Date(d.at).toISOString()}`,
-              '',
-              d.host ?? '',
-              '',
-              d.recipient,
-              '',
-              d.result,
-              d.reply,
-            ]);
-          }
         }
-        printTable(
-          ['TIME', 'QUEUE ID', 'CLIENT/HOST', 'SENDER', 'RECIPIENTS', 'SIZE', 'RESULT', 'SUBJECT/REPLY'],
-          rows,
-        );
-      } finally {
-        await store.close();
       }
+      printTable(
+        ['TIME', 'QUEUE ID', 'CLIENT/HOST', 'SENDER', 'RECIPIENTS', 'SIZE', 'RESULT', 'SUBJECT/REPLY'],
+        rows,
+      );
     });
 
   withNodeOptions(log.command('policy'))
@@ -99,31 +79,27 @@ export function registerLog(program: Command): void {
     .option('-n, --limit <n>', 'at most this many events (default 100)')
     .option('--json', 'print JSON')
     .action(async (opts: TrackingOptions & { rule?: string }) => {
-      const store = await openStore(nodeConfig(opts).databaseUrl);
-      try {
-        const events = await queryPolicyEvents(store, {
+      const events = await withStore(opts, (store) =>
+        queryPolicyEvents(store, {
           queueId: opts.id,
           ruleId: opts.rule,
           sender: opts.sender,
           recipient: opts.recipient,
-          since: opts.since ? parseTime(opts.since, '--since') : undefined,
-          until: opts.until ? parseTime(opts.until, '--until') : undefined,
-          limit: opts.limit ? Number(opts.limit) : undefined,
-        });
-        if (opts.json) return printJson(events);
-        printTable(
-          ['TIME', 'QUEUE ID', 'RECIPIENT', 'RULE', 'ACTION', 'EVIDENCE'],
-          events.map((e) => [
-            new Date(e.at).toISOString(),
-            e.queueId,
-            e.recipient,
-            e.ruleName,
-            e.action,
-            e.evidence.map((x) => x.detail).join('; '),
-          ]),
-        );
-      } finally {
-        await store.close();
-      }
+          ...parseTimeRange(opts),
+          limit: opts.limit ? parseLimit(opts.limit) : undefined,
+        }),
+      );
+      if (opts.json) return printJson(events);
+      printTable(
+        ['TIME', 'QUEUE ID', 'RECIPIENT', 'RULE', 'ACTION', 'EVIDENCE'],
+        events.map((e) => [
+          new Date(e.at).toISOString(),
+          e.queueId,
+          e.recipient,
+          e.ruleName,
+          e.action,
+          e.evidence.map((x) => x.detail).join('; '),
+        ]),
+      );
     });
 }

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { openStore } from '../store/store.js';
 import { QuarantineRepository, type QuarantineQuery } from '../quarantine/repository.js';
 import { releaseFromQuarantine, type ReleaseResult } from '../quarantine/release.js';
 import { Spool } from '../queue/spool.js';
 import { silentLogger } from '../util/log.js';
 import { callGateway, GatewayNotRunning } from '../control/client.js';
 import { controlSocketPath } from '../control/protocol.js';
-import { parseTime } from './time.js';
+import { parseTimeRange } from './time.js';
 import {
   CliError,
   EXIT,
@@ -15,29 +14,21 @@ import {
   printJson,
   printTable,
   withNodeOptions,
+  withStore,
   type NodeOptions,
+  type SearchOptions,
+  parseLimit,
 } from './common.js';
 
-interface ListOptions extends NodeOptions {
+interface ListOptions extends SearchOptions {
   area?: string;
-  sender?: string;
-  recipient?: string;
   subject?: string;
   rule?: string;
-  since?: string;
-  until?: string;
   status?: string;
-  limit?: string;
-  json?: boolean;
 }
 
-async function withRepo<T>(opts: NodeOptions, fn: (repo: QuarantineRepository) => Promise<T>): Promise<T> {
-  const store = await openStore(nodeConfig(opts).databaseUrl);
-  try {
-    return await fn(new QuarantineRepository(store));
-  } finally {
-    await store.close();
-  }
+function withRepo<T>(opts: NodeOptions, fn: (repo: QuarantineRepository) => Promise<T>): Promise<T> {
+  return withStore(opts, (store) => fn(new QuarantineRepository(store)));
 }
 
 export function registerQuarantine(program: Command): void {
@@ -65,9 +56,8 @@ export function registerQuarantine(program: Command): void {
         subject: opts.subject,
         ruleId: opts.rule,
         status: opts.status,
-        since: opts.since ? parseTime(opts.since, '--since') : undefined,
-        until: opts.until ? parseTime(opts.until, '--until') : undefined,
-        limit: opts.limit ? Number(opts.limit) : undefined,
+        ...parseTimeRange(opts),
+        limit: opts.limit ? parseLimit(opts.limit) : undefined,
       };
       const entries = await withRepo(opts, (repo) => repo.list(query));
       if (opts.json) return printJson(entries);

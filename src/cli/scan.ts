@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { openStore } from '../store/store.js';
 import { SettingsRepository } from '../store/settings-repo.js';
 import { toRuntimeSettings } from '../config/settings.js';
 import { Scanner } from '../scan/scanner.js';
 import { EngineUnavailableError } from '../scan/virus-engine.js';
 import { signatureScanningEnabled } from '../scan/virus/index.js';
 import { silentLogger } from '../util/log.js';
-import { CliError, EXIT, nodeConfig, printJson, withNodeOptions, type NodeOptions } from './common.js';
+import { CliError, EXIT, printJson, withNodeOptions, withStore, type NodeOptions } from './common.js';
 
 interface ScanOptions extends NodeOptions {
   direction?: string;
@@ -35,13 +34,9 @@ export function registerScan(program: Command): void {
       if (direction !== 'inbound' && direction !== 'outbound') {
         throw new CliError(`--direction: "${direction}" is not inbound or outbound`, EXIT.usage);
       }
-      const store = await openStore(nodeConfig(opts).databaseUrl);
-      let settings;
-      try {
-        settings = toRuntimeSettings((await new SettingsRepository(store).load()).document);
-      } finally {
-        await store.close();
-      }
+      const settings = await withStore(opts, async (store) =>
+        toRuntimeSettings((await new SettingsRepository(store).load()).document),
+      );
       const internal = (
         settings.domains.find((d) => !d.name.startsWith('*.'))?.name ?? 'example.com'
       ).toLowerCase();

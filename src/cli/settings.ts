@@ -6,7 +6,7 @@ import { SettingsRepository } from '../store/settings-repo.js';
 import { SettingsError } from '../config/settings.js';
 import { callGateway, GatewayNotRunning } from '../control/client.js';
 import { controlSocketPath } from '../control/protocol.js';
-import { CliError, EXIT, nodeConfig, withNodeOptions, type NodeOptions } from './common.js';
+import { CliError, EXIT, nodeConfig, withNodeOptions, withStore, type NodeOptions } from './common.js';
 
 export function registerSettings(program: Command): void {
   const settings = program
@@ -17,16 +17,12 @@ export function registerSettings(program: Command): void {
     .description('print the settings as YAML (or write them to a file)')
     .option('-o, --output <file>', 'write to this file instead of standard output')
     .action(async (opts: NodeOptions & { output?: string }) => {
-      const config = nodeConfig(opts);
-      const store = await openStore(config.databaseUrl);
-      try {
+      await withStore(opts, async (store) => {
         const { version, document } = await new SettingsRepository(store).load();
         const yaml = `# Sekimori settings, version ${version}\n${stringify(document)}`;
         if (opts.output) await writeFile(opts.output, yaml);
         else process.stdout.write(yaml);
-      } finally {
-        await store.close();
-      }
+      });
     });
 
   withNodeOptions(settings.command('import'))

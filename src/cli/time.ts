@@ -10,3 +10,11 @@ export function parseTime(text: string, flag: string): number {
     throw new CliError(`${flag}: "${text}" is neither a duration (2h) nor a date/time`, EXIT.usage);
   return t;
 }
+
+/** --since and --until, each parsed when given. */
+export function parseTimeRange(opts: { since?: string; until?: string }): { since?: number; until?: number } {
+  return {
+    since: opts.since ? parseTime(opts.since, '--since') : undefined,
+    until: opts.until ? parseTime(opts.until, '--until') : undefined,
+  };
+}

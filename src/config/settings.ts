@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { parseDuration, parseSize } from './units.js';
+import { count, duration, size } from './schema-fields.js';
 import { DOMAIN_RE, isIpWithPort, parseHostPort } from './host-port.js';
 
 export { parseHostPort };
@@ -29,22 +30,6 @@ import {
   type ReputationSettings,
 } from '../reputation/reputation-settings.js';
 import { spamSettingsSchema, resolveSpamSettings, type SpamSettings } from '../spam/spam-settings.js';
-
-const size = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .refine((v) => parseSize(v) !== undefined, { message: 'not a size (write e.g. 20MB, 512KB or 1048576)' })
-    .default(fallback);
-
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .refine((v) => parseDuration(v) !== undefined, {
-      message: 'not a duration (write e.g. 90s, 10m, 4h or 5d)',
-    })
-    .default(fallback);
-
-const count = (fallback: number) => z.number().int().min(1).default(fallback);
 
 const hostPort = z.string().refine((v) => parseHostPort(v) !== undefined, {
   message: 'not a host or host:port (write e.g. mail.example.com:25 or 192.0.2.1:2525)',

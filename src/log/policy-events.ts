@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { PolicyEventsTable } from '../store/schema.js';
 import type { Evidence } from '../policy/decision.js';
 import type { Logger } from '../util/log.js';
+import { BatchWriter, chunks } from './batch-writer.js';
 
 export interface PolicyEventInput {
   queueId: string;
@@ -24,20 +25,18 @@ export interface PolicyEvent extends Omit<PolicyEventInput, 'subject'> {
   subject: string | null;
 }
 
-export class PolicyEventLog {
-  private rows: Insertable<PolicyEventsTable>[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-
+export class PolicyEventLog extends BatchWriter<Insertable<PolicyEventsTable>> {
   constructor(
     private readonly store: Store,
     private readonly node: string,
-    private readonly log: Logger,
-    private readonly flushIntervalMs = 200,
-  ) {}
+    log: Logger,
+    flushIntervalMs = 200,
+  ) {
+    super(log, 'cannot write policy events; will retry', flushIntervalMs);
+  }
 
   record(e: PolicyEventInput, at = Date.now()): void {
-    this.rows.push({
+    this.push({
       at,
       queue_id: e.queueId,
       node: this.node,
@@ -49,40 +48,12 @@ export class PolicyEventLog {
       evidence: JSON.stringify(e.evidence),
       action: e.action,
     });
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.flushIntervalMs);
   }
 
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      const rows = this.rows;
-      this.rows = [];
-      if (rows.length === 0) return;
-      try {
-        for (let i = 0; i < rows.length; i += 200) {
-          await this.store.db
-            .insertInto('policy_events')
-            .values(rows.slice(i, i + 200))
-            .execute();
-        }
-      } catch (err) {
-        this.log.warn({ err, pending: rows.length }, 'cannot write policy events; will retry');
-        if (this.rows.length < 100_000) this.rows = rows.concat(this.rows);
-        this.timer ??= setTimeout(() => {
-          this.timer = undefined;
-          void this.flush();
-        }, 2000);
-      }
-    });
-    return this.flushing;
-  }
-
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  protected async write(rows: Insertable<PolicyEventsTable>[]): Promise<void> {
+    for (const chunk of chunks(rows, 200)) {
+      await this.store.db.insertInto('policy_events').values(chunk).execute();
+    }
   }
 }
 

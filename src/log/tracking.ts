@@ -5,6 +5,7 @@ import { likePattern } from '../store/like.js';
 import type { TrackingDeliveriesTable, TrackingMessagesTable } from '../store/schema.js';
 import type { Envelope, RecipientResult } from '../queue/types.js';
 import type { Logger } from '../util/log.js';
+import { BatchWriter, chunks } from './batch-writer.js';
 import { sql, type Insertable } from 'kysely';
 
 export type MessageStatus =
@@ -24,17 +25,16 @@ type Op =
   | { kind: 'status'; queueId: string; status: MessageStatus; at: number }
   | { kind: 'verdict'; queueId: string; verdict: string };
 
-export class TrackingLog {
-  private ops: Op[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-
+export class TrackingLog extends BatchWriter<Op> {
   constructor(
     private readonly store: Store,
     private readonly node: string,
-    private readonly log: Logger,
-    private readonly flushIntervalMs = 200,
-  ) {}
+    log: Logger,
+    flushIntervalMs = 200,
+  ) {
+    // Tracking must never stop mail: rows that cannot be written wait for a later flush.
+    super(log, 'cannot write message tracking; will retry', flushIntervalMs);
+  }
 
   received(envelope: Envelope): void {
     this.push({
@@ -81,76 +81,36 @@ export class TrackingLog {
     this.push({ kind: 'verdict', queueId, verdict: verdict.slice(0, 2000) });
   }
 
-  private push(op: Op): void {
-    this.ops.push(op);
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.flushIntervalMs);
-    }
-  }
-
-  /** Writes everything pending; resolves when it is in the store. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
-    return this.flushing;
-  }
-
-  private async write(): Promise<void> {
-    const ops = this.ops;
-    this.ops = [];
-    if (ops.length === 0) return;
-    try {
-      await this.store.db.transaction().execute(async (trx) => {
-        const messages = ops.flatMap((o) => (o.kind === 'message' ? [o.row] : []));
-        for (let i = 0; i < messages.length; i += 200) {
-          await trx
-            .insertInto('tracking_messages')
-            .values(messages.slice(i, i + 200))
-            .onConflict((oc) => oc.column('queue_id').doNothing())
-            .execute();
-        }
-        const attempts = ops.flatMap((o) => (o.kind === 'attempt' ? o.rows : []));
-        for (let i = 0; i < attempts.length; i += 200) {
-          await trx
-            .insertInto('tracking_deliveries')
-            .values(attempts.slice(i, i + 200))
-            .execute();
-        }
-        for (const o of ops) {
-          if (o.kind === 'status') {
-            await trx
-              .updateTable('tracking_messages')
-              .set({ status: o.status, updated_at: o.at })
-              .where('queue_id', '=', o.queueId)
-              .execute();
-          } else if (o.kind === 'verdict') {
-            await trx
-              .updateTable('tracking_messages')
-              .set({ verdict: o.verdict })
-              .where('queue_id', '=', o.queueId)
-              .execute();
-          }
-        }
-      });
-    } catch (err) {
-      // Tracking must never stop mail: keep the rows for the next flush, but not forever.
-      this.log.warn({ err, pending: ops.length }, 'cannot write message tracking; will retry');
-      if (this.ops.length < 100_000) this.ops = ops.concat(this.ops);
-      if (!this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          void this.flush();
-        }, 2000);
+  protected async write(ops: Op[]): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const messages = ops.flatMap((o) => (o.kind === 'message' ? [o.row] : []));
+      for (const chunk of chunks(messages, 200)) {
+        await trx
+          .insertInto('tracking_messages')
+          .values(chunk)
+          .onConflict((oc) => oc.column('queue_id').doNothing())
+          .execute();
       }
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flush();
+      const attempts = ops.flatMap((o) => (o.kind === 'attempt' ? o.rows : []));
+      for (const chunk of chunks(attempts, 200)) {
+        await trx.insertInto('tracking_deliveries').values(chunk).execute();
+      }
+      for (const o of ops) {
+        if (o.kind === 'status') {
+          await trx
+            .updateTable('tracking_messages')
+            .set({ status: o.status, updated_at: o.at })
+            .where('queue_id', '=', o.queueId)
+            .execute();
+        } else if (o.kind === 'verdict') {
+          await trx
+            .updateTable('tracking_messages')
+            .set({ verdict: o.verdict })
+            .where('queue_id', '=', o.queueId)
+            .execute();
+        }
+      }
+    });
   }
 }
 

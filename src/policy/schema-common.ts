@@ -1,16 +1,12 @@
 // Small zod pieces shared by the policy settings schema. Every message says what to write
 // instead, because administrators read them after an import fails.
 import { z } from 'zod';
-import { parseDuration, parseSize } from '../config/units.js';
+import { durationField, sizeField } from '../config/schema-fields.js';
 import { addressPatternProblem } from './address-pattern.js';
 
-export const sizeSetting = z
-  .union([z.string(), z.number()])
-  .refine((v) => parseSize(v) !== undefined, { message: 'not a size (write e.g. 10MB, 512KB or 1048576)' });
+export const sizeSetting = sizeField({ example: '10MB, 512KB or 1048576' });
 
-export const durationSetting = z
-  .union([z.string(), z.number()])
-  .refine((v) => parseDuration(v) !== undefined, { message: 'not a duration (write e.g. 30d, 12h or 90m)' });
+export const durationSetting = durationField({ example: '30d, 12h or 90m' });
 
 /** Names of rules, lists, groups, templates and areas: referenced from elsewhere, so kept simple. */
 export const nameSetting = z

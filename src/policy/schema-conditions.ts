@@ -3,9 +3,10 @@
 // ("virus: {}" = any category).
 import { z } from 'zod';
 import { parseSize } from '../config/units.js';
+import { VIRUS_CATEGORIES } from '../scan/facts.js';
 import { regexProblem } from './regex.js';
 import { exactlyOne, headerNameSetting, listShorthand, sizeSetting } from './schema-common.js';
-import { DLP_TEMPLATES, SCAN_EXCEPTION_KINDS, TEXT_AREAS, TRUE_TYPES, VIRUS_CATEGORIES } from './types.js';
+import { DLP_TEMPLATES, SCAN_EXCEPTION_KINDS, TEXT_AREAS, TRUE_TYPES } from './types.js';
 
 /** "grayware" stands for every spyware/grayware category. */
 export const GRAYWARE_CATEGORIES = VIRUS_CATEGORIES.filter((c) => c !== 'virus' && c !== 'mass-mailing');

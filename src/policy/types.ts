@@ -4,19 +4,6 @@
 import type { ScanExceptionKind, TrueType, VirusCategory } from '../scan/facts.js';
 import type { InterceptAction, ModifyAction, MonitorAction } from './decision.js';
 
-export const VIRUS_CATEGORIES = [
-  'virus',
-  'mass-mailing',
-  'spyware',
-  'adware',
-  'dialer',
-  'joke',
-  'hacking-tool',
-  'remote-access',
-  'password-cracker',
-  'grayware-other',
-] as const satisfies readonly VirusCategory[];
-
 export const SCAN_EXCEPTION_KINDS = [
   'encrypted',
   'too-large',
@@ -57,7 +44,6 @@ export const TRUE_TYPES = [
 // Compile-time proof that the lists above name every member of the shared unions, so a kind
 // added to facts.ts cannot silently become impossible to write in a rule.
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;
-const _allCategories: Missing<VirusCategory, (typeof VIRUS_CATEGORIES)[number]> = true;
 const _allKinds: Missing<ScanExceptionKind, (typeof SCAN_EXCEPTION_KINDS)[number]> = true;
 const _allTypes: Missing<TrueType, (typeof TRUE_TYPES)[number]> = true;
 

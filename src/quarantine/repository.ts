@@ -1,8 +1,9 @@
 // The quarantine: messages a rule stopped, with the envelope, the facts and the reason, kept in
 // the store so that any node of a group can show and release them.
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Store } from '../store/store.js';
+import type { QuarantineTable } from '../store/schema.js';
 import { likePattern } from '../store/like.js';
 import type { Envelope } from '../queue/types.js';
 
@@ -51,6 +52,41 @@ export interface QuarantineQuery {
   limit?: number;
 }
 
+/** The columns of a quarantine row that make a QuarantineEntry (the listing leaves out the message). */
+const ENTRY_COLUMNS = [
+  'id',
+  'queue_id',
+  'node',
+  'area',
+  'created_at',
+  'expires_at',
+  'sender',
+  'recipients',
+  'subject',
+  'size',
+  'rule_id',
+  'reason',
+  'status',
+] as const;
+
+function toEntry(r: Pick<Selectable<QuarantineTable>, (typeof ENTRY_COLUMNS)[number]>): QuarantineEntry {
+  return {
+    id: r.id,
+    queueId: r.queue_id,
+    node: r.node,
+    area: r.area,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    sender: r.sender,
+    recipients: JSON.parse(r.recipients) as string[],
+    subject: r.subject,
+    size: r.size,
+    ruleId: r.rule_id,
+    reason: r.reason,
+    status: r.status,
+  };
+}
+
 export class QuarantineRepository {
   constructor(private readonly store: Store) {}
 
@@ -84,21 +120,7 @@ export class QuarantineRepository {
   async list(q: QuarantineQuery = {}): Promise<QuarantineEntry[]> {
     let query = this.store.db
       .selectFrom('quarantine')
-      .select([
-        'id',
-        'queue_id',
-        'node',
-        'area',
-        'created_at',
-        'expires_at',
-        'sender',
-        'recipients',
-        'subject',
-        'size',
-        'rule_id',
-        'reason',
-        'status',
-      ])
+      .select(ENTRY_COLUMNS)
       .where('status', '=', q.status ?? 'quarantined');
     if (q.area) query = query.where('area', '=', q.area);
     if (q.ruleId) query = query.where('rule_id', '=', q.ruleId);
@@ -117,21 +139,7 @@ export class QuarantineRepository {
       .orderBy('created_at', 'desc')
       .limit(q.limit ?? 100)
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      queueId: r.queue_id,
-      node: r.node,
-      area: r.area,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-      sender: r.sender,
-      recipients: JSON.parse(r.recipients) as string[],
-      subject: r.subject,
-      size: r.size,
-      ruleId: r.rule_id,
-      reason: r.reason,
-      status: r.status,
-    }));
+    return rows.map(toEntry);
   }
 
   async get(
@@ -144,19 +152,7 @@ export class QuarantineRepository {
       .executeTakeFirst();
     if (!r) return undefined;
     return {
-      id: r.id,
-      queueId: r.queue_id,
-      node: r.node,
-      area: r.area,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-      sender: r.sender,
-      recipients: JSON.parse(r.recipients) as string[],
-      subject: r.subject,
-      size: r.size,
-      ruleId: r.rule_id,
-      reason: r.reason,
-      status: r.status,
+      ...toEntry(r),
       envelope: JSON.parse(r.envelope) as Envelope,
       details: JSON.parse(r.facts) as unknown,
       message: Buffer.from(r.message),

@@ -4,22 +4,7 @@
 // unscanned. Deliberately independent of src/config/settings.ts (which imports this file).
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../config/units.js';
-
-const size = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .refine((v) => parseSize(v) !== undefined, { message: 'not a size (write e.g. 20MB, 512KB or 1048576)' })
-    .default(fallback);
-
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .refine((v) => parseDuration(v) !== undefined, {
-      message: 'not a duration (write e.g. 90s, 10m, 4h or 5d)',
-    })
-    .default(fallback);
-
-const count = (fallback: number) => z.number().int().min(1).default(fallback);
+import { count, duration, size } from '../config/schema-fields.js';
 
 export const scanSettingsSchema = z
   .strictObject({

@@ -7,9 +7,11 @@ import {
   EXIT,
   formatAge,
   nodeConfig,
+  parseLimit,
   printJson,
   printTable,
   withNodeOptions,
+  withStore,
   type NodeOptions,
 } from '../cli/common.js';
 import { toRuntimeSettings } from '../config/settings.js';
@@ -21,7 +23,7 @@ import { openStore } from '../store/store.js';
 import { silentLogger } from '../util/log.js';
 import type { SenderControlRequest } from './control.js';
 import { handleSenderControl } from './control.js';
-import { querySenderEvents, StoreSenderEventLog, type SenderEventRow } from './events.js';
+import { querySenderEvents, StoreSenderEventLog } from './events.js';
 import { SenderFilter } from './filter.js';
 import { entryKind } from './lists.js';
 import type { Block } from './rate-store.js';
@@ -184,19 +186,8 @@ export function registerSender(program: Command): void {
           q.since = Date.now() - ms;
         }
         if (opts.subject) q.subject = checkSubject(opts.subject);
-        if (opts.limit !== undefined) {
-          const n = Number(opts.limit);
-          if (!Number.isInteger(n) || n < 1)
-            throw new CliError(`--limit: "${opts.limit}" is not a positive number`, EXIT.usage);
-          q.limit = n;
-        }
-        const store = await openStore(nodeConfig(opts).databaseUrl);
-        let rows: SenderEventRow[];
-        try {
-          rows = await querySenderEvents(store, q);
-        } finally {
-          await store.close();
-        }
+        if (opts.limit !== undefined) q.limit = parseLimit(opts.limit);
+        const rows = await withStore(opts, (store) => querySenderEvents(store, q));
         if (opts.json) return printJson(rows);
         printTable(
           ['TIME', 'ACTION', 'SUBJECT', 'REASON', 'CODE', 'UNTIL', 'COUNTS', 'BY'],

@@ -6,17 +6,12 @@
 // (unless "enabled: false"), so the example in issue 5 imports as it is and does what it says.
 import { z } from 'zod';
 import { parseDuration } from '../config/units.js';
+import { count, durationField } from '../config/schema-fields.js';
 import { entryKind, isDomainEntry, type ListEntry } from './lists.js';
 
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .refine((v) => parseDuration(v) !== undefined && (parseDuration(v) ?? 0) > 0, {
-      message: 'not a duration (write e.g. 90s, 10m, 4h or 5d)',
-    })
-    .default(fallback);
+/** Every duration in this section is a period or a block length: zero is refused. */
+const duration = (fallback: string) => durationField({ positive: true }).default(fallback);
 
-const count = (fallback: number) => z.number().int().min(1).default(fallback);
 const optionalCount = () => z.number().int().min(1).optional();
 
 /** "50%" or 50 (a percentage either way). */

@@ -18,6 +18,7 @@ import { protocolName, receivedHeader } from './received.js';
 import { receiveMessage } from './receive.js';
 import { checkRecipient, checkSender } from './relay.js';
 import { SmtpReply } from './reply.js';
+import type { ReputationHooks } from './reputation-hooks.js';
 import type { SenderHooks } from './sender-hooks.js';
 import { isLoopback, isTrustedClient } from './trusted.js';
 
@@ -34,6 +35,8 @@ export interface SmtpListenerOptions {
   onAccepted?: (envelope: Envelope) => void;
   /** Sender filter (SPEC §3): sees each stage's decision and may refuse instead. */
   senderFilter?: SenderHooks;
+  /** Email reputation (SPEC §3): DNSBL/DNSWL at connect, after the sender filter. */
+  reputation?: ReputationHooks;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -157,6 +160,8 @@ export class SmtpListener {
   }
 
   private onConnect(session: SMTPServerSession, cb: Callback): void {
+    // Wrapped innermost, so it runs last: after the core's limits and the sender filter.
+    if (this.o.reputation) cb = this.o.reputation.connect(session, cb);
     if (this.o.senderFilter) cb = this.o.senderFilter.connect(session, cb);
     const settings = this.o.settings();
     const s = settings.smtp;
@@ -280,6 +285,8 @@ export class SmtpListener {
     }
     const approved = this.o.senderFilter?.approval(session);
     if (approved) out.senderApproved = approved;
+    const reputation = this.o.reputation?.envelope(session);
+    if (reputation) out.reputation = reputation;
     return out;
   }
 

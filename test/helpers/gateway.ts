@@ -82,9 +82,15 @@ export async function startGateway(o: GatewayOptions = {}): Promise<TestGateway>
     ...o.env,
   };
   const cli = (args: string[], input?: string) => runCli(args, env, input);
-  if (o.settings !== undefined) {
+  {
+    // Tests never ask the machine's resolver (it is not on loopback): without a DNS server of
+    // their own, lookups go to a closed loopback port and fail at once.
+    const given = (o.settings ?? {}) as { dns?: { resolvers?: string[] } };
+    const settings = given.dns?.resolvers
+      ? given
+      : { ...given, dns: { ...given.dns, resolvers: ['127.0.0.1:9'] } };
     const file = join(dataDir, 'settings.yaml');
-    await writeFile(file, stringify(o.settings));
+    await writeFile(file, stringify(settings));
     const r = await cli(['settings', 'import', file]);
     if (r.code !== 0) throw new Error(`settings import failed: ${r.stderr}`);
   }

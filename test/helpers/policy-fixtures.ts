@@ -1,58 +1,33 @@
 // Hand-built messages and settings for the policy tests (the parser is tested on its own).
-import type { AttachmentFact, Direction, ExtractedFile, Facts, ParsedMessage } from '../../src/scan/facts.js';
+import {
+  emptyFacts,
+  type Direction,
+  type ExtractedFile,
+  type Facts,
+  type ParsedMessage,
+} from '../../src/scan/facts.js';
 import type { Decision } from '../../src/policy/decision.js';
 import { evaluatePolicy } from '../../src/policy/engine.js';
 import { MessageContext } from '../../src/policy/message-context.js';
 import { policySettingsSchema, resolvePolicySettings } from '../../src/policy/policy-settings.js';
 import type { PolicySettings } from '../../src/policy/types.js';
 
+export { attachment } from './facts.js';
+
 export const ACCEPTED = ['example.com', '*.example.org'];
 
-export function attachment(id: string, over: Partial<AttachmentFact> = {}): AttachmentFact {
-  const name = 'name' in over ? over.name : `file-${id}.bin`;
-  return {
-    id,
-    name,
-    extension: name?.includes('.') ? (name.split('.').pop() ?? '').toLowerCase() : '',
-    declaredType: 'application/octet-stream',
-    trueType: 'unknown',
-    size: 100,
-    sha256: '',
-    depth: 0,
-    encrypted: false,
-    hasMacros: false,
-    pdfJavascript: false,
-    doubleExtension: false,
-    ...over,
-  };
-}
-
 export function facts(over: Partial<Facts> = {}): Facts {
-  return {
+  return emptyFacts({
     envelope: {
       sender: 'alice@example.net',
       recipients: ['bob@example.com'],
       clientIp: '192.0.2.1',
       helo: 'mail.example.net',
     },
-    direction: 'inbound',
     size: 2048,
-    headers: [],
     subject: 'Hello',
-    from: [],
-    to: [],
-    cc: [],
-    replyTo: [],
-    textBody: '',
-    htmlText: '',
-    html: '',
-    urls: [],
-    attachments: [],
-    exceptions: [],
-    virus: [],
-    engines: {},
     ...over,
-  };
+  });
 }
 
 export function message(over: Partial<Facts> = {}, files: ExtractedFile[] = []): ParsedMessage {

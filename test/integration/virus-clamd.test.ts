@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { AttachmentFact, ExtractedFile, Facts } from '../../src/scan/facts.js';
+import { emptyFacts, type AttachmentFact, type ExtractedFile, type Facts } from '../../src/scan/facts.js';
 import { EngineUnavailableError } from '../../src/scan/virus-engine.js';
 import { ClamdEngine } from '../../src/scan/virus/clamd.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../../src/scan/virus/antivirus-settings.js';
 import { closeVirusEngines, createVirusEngines, scanWithAll } from '../../src/scan/virus/index.js';
 import { clamdInstalled, startClamd, type TestClamd } from '../helpers/clamd.js';
+import { attachment } from '../helpers/facts.js';
 
 // In two halves so this file is not itself the test string to a scanner.
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$' + 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -23,43 +24,11 @@ const ADWARE_MARKER = 'SEKIMORI-TEST-ADWARE-SIGNATURE-9e4b';
 const PASSCRACK_MARKER = 'SEKIMORI-TEST-PASSWORD-CRACKER-SIGNATURE-27af';
 const TESTFILES = '/usr/share/clamav-testfiles';
 
-function attachment(id: string, name: string): AttachmentFact {
-  return {
-    id,
-    name,
-    extension: (name.split('.').pop() ?? '').toLowerCase(),
-    declaredType: 'application/octet-stream',
-    trueType: 'unknown',
-    size: 0,
-    sha256: '',
-    depth: 0,
-    encrypted: false,
-    hasMacros: false,
-    pdfJavascript: false,
-    doubleExtension: false,
-  };
-}
-
 function facts(attachments: AttachmentFact[] = []): Facts {
-  return {
+  return emptyFacts({
     envelope: { sender: 'a@example.net', recipients: ['b@example.com'], clientIp: '192.0.2.1', helo: 'x' },
-    direction: 'inbound',
-    size: 0,
-    headers: [],
-    subject: '',
-    from: [],
-    to: [],
-    cc: [],
-    replyTo: [],
-    textBody: '',
-    htmlText: '',
-    html: '',
-    urls: [],
     attachments,
-    exceptions: [],
-    virus: [],
-    engines: {},
-  };
+  });
 }
 
 /** A message and its one attachment, as the parser would hand them over. */
@@ -89,7 +58,7 @@ function withAttachment(
       '',
     ].join('\r\n'),
   );
-  return { raw, facts: facts([attachment('2', name)]), files: [{ attachmentId: '2', content }] };
+  return { raw, facts: facts([attachment('2', { name })]), files: [{ attachmentId: '2', content }] };
 }
 
 const CLEAN_RAW = Buffer.from('From: a@example.net\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n');
@@ -137,7 +106,7 @@ describe('clamd engine against a real clamd', { skip: !clamdInstalled() && 'clam
   });
 
   test('EICAR inside another file (body signature, not only the whole-file hash)', async () => {
-    const r = await unix.scan(CLEAN_RAW, facts([attachment('2', 'notes.txt')]), [
+    const r = await unix.scan(CLEAN_RAW, facts([attachment('2', { name: 'notes.txt' })]), [
       { attachmentId: '2', content: Buffer.from(`some text first\n${EICAR}\nand after\n`) },
     ]);
     assert.deepEqual(
@@ -154,7 +123,7 @@ describe('clamd engine against a real clamd', { skip: !clamdInstalled() && 'clam
     async () => {
       const names = readdirSync(TESTFILES).sort();
       assert.ok(names.length >= 40, `${names.length} test files`);
-      const atts = names.map((n, i) => attachment(String(i + 2), n));
+      const atts = names.map((n, i) => attachment(String(i + 2), { name: n }));
       const files = names.map((n, i) => ({
         attachmentId: String(i + 2),
         content: readFileSync(`${TESTFILES}/${n}`),
@@ -173,7 +142,11 @@ describe('clamd engine against a real clamd', { skip: !clamdInstalled() && 'clam
   );
 
   test('project signatures: mass-mailer, adware and password cracker land in their categories', async () => {
-    const atts = [attachment('2', 'a.bin'), attachment('3', 'b.bin'), attachment('4', 'c.bin')];
+    const atts = [
+      attachment('2', { name: 'a.bin' }),
+      attachment('3', { name: 'b.bin' }),
+      attachment('4', { name: 'c.bin' }),
+    ];
     const files = [
       { attachmentId: '2', content: embed(MASS_MAILER_MARKER) },
       { attachmentId: '3', content: embed(ADWARE_MARKER) },
@@ -189,7 +162,7 @@ describe('clamd engine against a real clamd', { skip: !clamdInstalled() && 'clam
   });
 
   test('a clean message and clean files: nothing found, over unix socket and TCP', async () => {
-    const atts = [attachment('2', 'photo.jpg'), attachment('3', 'empty.txt')];
+    const atts = [attachment('2', { name: 'photo.jpg' }), attachment('3', { name: 'empty.txt' })];
     const files = [
       { attachmentId: '2', content: randomBytes(200_000) },
       { attachmentId: '3', content: Buffer.alloc(0) },
@@ -209,7 +182,11 @@ describe('clamd engine against a real clamd', { skip: !clamdInstalled() && 'clam
       // hangs up, and over TCP the reset usually swallows the reply; both must be "too-large".
       const big = Buffer.concat([randomBytes(5 * 1024 * 1024), Buffer.from(EICAR)]);
       const huge = Buffer.alloc(32 * 1024 * 1024, 0x41);
-      const atts = [attachment('2', 'big.iso'), attachment('3', 'eicar.com'), attachment('4', 'huge.iso')];
+      const atts = [
+        attachment('2', { name: 'big.iso' }),
+        attachment('3', { name: 'eicar.com' }),
+        attachment('4', { name: 'huge.iso' }),
+      ];
       const files = [
         { attachmentId: '2', content: big },
         { attachmentId: '3', content: Buffer.from(EICAR) },
@@ -249,7 +226,7 @@ describe('clamd engine against a real clamd', { skip: !clamdInstalled() && 'clam
       const atts: AttachmentFact[] = [];
       const files: ExtractedFile[] = [];
       for (let i = 0; i < 30; i++) {
-        atts.push(attachment(String(i + 2), `f${i}.bin`));
+        atts.push(attachment(String(i + 2), { name: `f${i}.bin` }));
         files.push({
           attachmentId: String(i + 2),
           content: i % 3 === 0 ? embed(ADWARE_MARKER) : randomBytes(5000),

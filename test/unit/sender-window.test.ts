@@ -1,25 +1,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { MemoryRateStore } from '../../src/sender/memory-store.js';
 import { RedisRateStore } from '../../src/sender/redis-store.js';
 import type { BlockRequest, RateStore } from '../../src/sender/rate-store.js';
-
-const REDIS_URL = process.env.SEKIMORI_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Deletes every key under a test prefix. */
-async function dropPrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length) await r.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  r.disconnect();
-}
+import { REDIS_URL, redisPrefix, sleep } from '../helpers/sender-harness.js';
 
 const blockOf = (subject: string, o: Partial<BlockRequest> = {}): BlockRequest => ({
   scope: 'ip',
@@ -112,14 +96,14 @@ const STORES: { name: string; open: () => Promise<{ store: RateStore; done: () =
   {
     name: 'Redis',
     open: async () => {
-      const prefix = `sekimori-test:${randomBytes(6).toString('hex')}:`;
+      const { prefix, drop } = redisPrefix();
       const store = RedisRateStore.connect(REDIS_URL, prefix);
       assert.ok(await store.ready(), 'Redis answers');
       return {
         store,
         done: async () => {
           await store.close();
-          await dropPrefix(prefix);
+          await drop();
         },
       };
     },
@@ -215,7 +199,7 @@ for (const kind of STORES) {
 }
 
 test('two Redis clients (two nodes) count one window together and only one of them sets the block', async () => {
-  const prefix = `sekimori-test:${randomBytes(6).toString('hex')}:`;
+  const { prefix, drop } = redisPrefix();
   const a = RedisRateStore.connect(REDIS_URL, prefix);
   const b = RedisRateStore.connect(REDIS_URL, prefix);
   assert.ok((await a.ready()) && (await b.ready()));
@@ -229,6 +213,6 @@ test('two Redis clients (two nodes) count one window together and only one of th
   } finally {
     await a.close();
     await b.close();
-    await dropPrefix(prefix);
+    await drop();
   }
 });

@@ -2,56 +2,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AttachmentFact, ExtractedFile, Facts } from '../../src/scan/facts.js';
+import { emptyFacts, type AttachmentFact, type ExtractedFile, type Facts } from '../../src/scan/facts.js';
 import { BuiltinEngine } from '../../src/scan/virus/builtin.js';
 import { isEicar } from '../../src/scan/virus/eicar.js';
 import { detectPacker } from '../../src/scan/virus/pe-packer.js';
 import { defaultAntivirusSettings, type HeuristicSettings } from '../../src/scan/virus/antivirus-settings.js';
+import { attachment } from '../helpers/facts.js';
 
 // In two halves so this file is not itself the test string to a scanner.
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$' + 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const TESTFILES = '/usr/share/clamav-testfiles';
 
-function attachment(id: string, over: Partial<AttachmentFact> = {}): AttachmentFact {
-  const name = over.name ?? `file-${id}.bin`;
-  return {
-    id,
-    name,
-    extension: name.includes('.') ? (name.split('.').pop() ?? '').toLowerCase() : '',
-    declaredType: 'application/octet-stream',
-    trueType: 'unknown',
-    size: 0,
-    sha256: '',
-    depth: 0,
-    encrypted: false,
-    hasMacros: false,
-    pdfJavascript: false,
-    doubleExtension: false,
-    ...over,
-  };
-}
-
 function facts(attachments: AttachmentFact[] = [], over: Partial<Facts> = {}): Facts {
-  return {
+  return emptyFacts({
     envelope: { sender: 'a@example.net', recipients: ['b@example.com'], clientIp: '192.0.2.1', helo: 'x' },
-    direction: 'inbound',
-    size: 0,
-    headers: [],
-    subject: '',
-    from: [],
-    to: [],
-    cc: [],
-    replyTo: [],
-    textBody: '',
-    htmlText: '',
-    html: '',
-    urls: [],
     attachments,
-    exceptions: [],
-    virus: [],
-    engines: {},
     ...over,
-  };
+  });
 }
 
 const file = (attachmentId: string, content: Buffer | string): ExtractedFile => ({

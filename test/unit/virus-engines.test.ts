@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import type { ExtractedFile, Facts } from '../../src/scan/facts.js';
+import { emptyFacts, type ExtractedFile, type Facts } from '../../src/scan/facts.js';
 import {
   EngineUnavailableError,
   type VirusEngine,
@@ -25,28 +25,8 @@ import {
   signatureScanningEnabled,
 } from '../../src/scan/virus/index.js';
 
-function facts(over: Partial<Facts> = {}): Facts {
-  return {
-    envelope: { sender: '', recipients: [], clientIp: '127.0.0.1', helo: 'x' },
-    direction: 'inbound',
-    size: 0,
-    headers: [],
-    subject: '',
-    from: [],
-    to: [],
-    cc: [],
-    replyTo: [],
-    textBody: '',
-    htmlText: '',
-    html: '',
-    urls: [],
-    attachments: [],
-    exceptions: [],
-    virus: [],
-    engines: {},
-    ...over,
-  };
-}
+const facts = (over: Partial<Facts> = {}): Facts =>
+  emptyFacts({ envelope: { sender: '', recipients: [], clientIp: '127.0.0.1', helo: 'x' }, ...over });
 
 const settings = (doc: unknown) => resolveAntivirusSettings(antivirusSettingsSchema.parse(doc));
 

@@ -3,22 +3,13 @@
 // charset is known. Adjacent words in one charset are joined as bytes before decoding, because
 // mailers split multibyte characters (and ISO-2022-JP escape sequences) across words.
 import { decodeText } from './charset.js';
+import { decodeHexEscapes } from './transfer.js';
 
 const WORD_RE = /=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*?)\?=/g;
 
 /** Bytes of a Q-encoded word: "_" is a space, "=XX" a byte. */
 function decodeQ(text: string): Buffer {
-  const out = Buffer.allocUnsafe(text.length);
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5f) out[n++] = 0x20;
-    else if (c === 0x3d && i + 2 < text.length && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out[n++] = parseInt(text.slice(i + 1, i + 3), 16);
-      i += 2;
-    } else out[n++] = c & 0xff;
-  }
-  return out.subarray(0, n);
+  return decodeHexEscapes(text.replaceAll('_', ' '), '=');
 }
 
 /** Text of a latin1 string holding raw bytes: ASCII as is, 8-bit bytes through the charset guess. */

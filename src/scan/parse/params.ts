@@ -4,6 +4,7 @@
 // (not allowed, written by most mailers anyway) are decoded too.
 import { decodeText } from './charset.js';
 import { decodeWords } from './encoded-words.js';
+import { decodeHexEscapes } from './transfer.js';
 
 export interface StructuredValue {
   /** The value before the first ";", lower-cased and trimmed ("multipart/mixed", "attachment"). */
@@ -59,18 +60,6 @@ function tokenize(raw: string): { value: string; params: RawParam[] } {
   return { value, params };
 }
 
-function percentDecode(text: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(c & 0xff);
-  }
-  return Buffer.from(bytes);
-}
-
 /** Parses a structured header value; `hint` is the charset to try for raw 8-bit text. */
 export function parseStructured(raw: string, hint?: string): StructuredValue {
   const { value, params: rawParams } = tokenize(raw);
@@ -109,7 +98,7 @@ export function parseStructured(raw: string, hint?: string): StructuredValue {
             v = m[2] as string;
           }
         }
-        bytes.push(percentDecode(v));
+        bytes.push(decodeHexEscapes(v, '%'));
       } else bytes.push(Buffer.from(v, 'latin1'));
     });
     const joined = Buffer.concat(bytes);

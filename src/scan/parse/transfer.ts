@@ -53,6 +53,23 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/**
+ * The bytes of a latin1 string in which `escape` and two hex digits stand for one byte ("=41",
+ * "%41"); an escape not followed by two hex digits is kept as it is.
+ */
+export function decodeHexEscapes(text: string, escape: '=' | '%'): Buffer {
+  const mark = escape.charCodeAt(0);
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === mark && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c & 0xff);
+  }
+  return Buffer.from(bytes);
+}
+
 /** Decodes quoted-printable; a malformed "=" sequence is kept as it is. */
 export function decodeQuotedPrintable(buf: Buffer): Buffer {
   const out = Buffer.allocUnsafe(buf.length);

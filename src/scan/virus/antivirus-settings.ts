@@ -3,7 +3,8 @@
 // Deliberately independent of src/config/settings.ts (which imports this file).
 import { z } from 'zod';
 import { parseDuration } from '../../config/units.js';
-import type { VirusCategory } from '../facts.js';
+import { duration } from '../../config/schema-fields.js';
+import { VIRUS_CATEGORIES, type VirusCategory } from '../facts.js';
 
 /** clamd's own default TCP port, used when an address gives none. */
 export const CLAMD_DEFAULT_PORT = 3310;
@@ -27,27 +28,6 @@ export function formatClamdAddress(a: ClamdAddress): string {
   if (a.kind === 'unix') return `unix:${a.path}`;
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
-
-export const VIRUS_CATEGORIES = [
-  'virus',
-  'mass-mailing',
-  'spyware',
-  'adware',
-  'dialer',
-  'joke',
-  'hacking-tool',
-  'remote-access',
-  'password-cracker',
-  'grayware-other',
-] as const satisfies readonly VirusCategory[];
-
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .refine((v) => parseDuration(v) !== undefined, {
-      message: 'not a duration (write e.g. 90s, 10m, 4h or 5d)',
-    })
-    .default(fallback);
 
 const enabled = z.boolean().default(true);
 
