@@ -44,10 +44,13 @@ const networkList = z
   )
   .default([]);
 
-const pattern = z.string().min(1).superRefine((p, ctx) => {
-  const problem = regexProblem(p);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const pattern = z
+  .string()
+  .min(1)
+  .superRefine((p, ctx) => {
+    const problem = regexProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** Text exemption (SPEC §12): mail whose area matches the expression skips spam scoring. */
 const exemption = z
@@ -110,7 +113,9 @@ export const spamSettingsSchema = z
     /** Only with level: custom. */
     threshold: z.number().min(3).max(10).optional(),
     /** Score of a heuristic rule by name, replacing the built-in one (0 turns it off). */
-    ruleScores: z.record(z.string().regex(/^[A-Z0-9_]+$/, 'rule names are upper case'), z.number()).default({}),
+    ruleScores: z
+      .record(z.string().regex(/^[A-Z0-9_]+$/, 'rule names are upper case'), z.number())
+      .default({}),
     /** DKIM approved list: mail with a valid DKIM signature of one of these skips spam scoring. */
     dkimApproved: domainList,
     /** DKIM enforcement list: mail from one of these without a valid signature of it is spam. */
@@ -123,9 +128,17 @@ export const spamSettingsSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.level === 'custom' && v.threshold === undefined)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'level custom needs a threshold (3.0–10.0)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: 'level custom needs a threshold (3.0–10.0)',
+      });
     if (v.level !== 'custom' && v.threshold !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'threshold is only used with level: custom' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: 'threshold is only used with level: custom',
+      });
   })
   .prefault({});
 
@@ -147,7 +160,12 @@ export interface SpamSettings {
   }[];
   bayes: { enabled: boolean; minSpam: number; minHam: number; cacheTtl: number };
   graymail: { enabled: boolean; exceptions: string[] };
-  social: { enabled: boolean; internalNames: string[]; protectedDomains: string[]; lookalikeDistance: number };
+  social: {
+    enabled: boolean;
+    internalNames: string[];
+    protectedDomains: string[];
+    lookalikeDistance: number;
+  };
   cnc: { enabled: boolean; refresh: number };
 }
 

@@ -2,7 +2,8 @@
 import type { SpamLevel } from './spam-settings.js';
 
 /** Results as RFC 8601 (Authentication-Results) names them. */
-export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+export type AuthResult =
+  'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
 
 /** Results of the other stages the score takes into account; each part is optional. */
 export interface SpamInputs {
