@@ -9,6 +9,7 @@ import { registerQuarantine } from './quarantine.js';
 import { registerScan } from './scan.js';
 import { registerPolicy } from './policy.js';
 import { registerSender } from '../sender/cli.js';
+import { registerDkim } from '../auth/cli.js';
 import { CliError, EXIT } from './common.js';
 
 const program = new Command('sekimori')
@@ -26,6 +27,7 @@ registerQuarantine(program);
 registerScan(program);
 registerPolicy(program);
 registerSender(program);
+registerDkim(program);
 
 try {
   await program.parseAsync(process.argv);

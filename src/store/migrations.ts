@@ -3,6 +3,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { StoreKind } from './store.js';
 import { senderEventsMigration } from '../sender/events.js';
+import { dkimKeysMigration } from '../auth/dkim-keys.js';
 
 type Db = Kysely<unknown>;
 
@@ -126,5 +127,6 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
       },
     },
     '0003_sender_events': senderEventsMigration(kind),
+    '0004_dkim_keys': dkimKeysMigration(kind),
   };
 }
