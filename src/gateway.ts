@@ -15,6 +15,9 @@ import { QuarantineRepository } from './quarantine/repository.js';
 import { releaseFromQuarantine } from './quarantine/release.js';
 import { PolicyHandler } from './action/policy-handler.js';
 import { Scanner } from './scan/scanner.js';
+import { authenticationCheck, outboundSigning, withAuthenticationResults } from './auth/pipeline.js';
+import { OutboundSigner } from './auth/dkim-sign.js';
+import { DkimKeyStore } from './auth/dkim-keys.js';
 import { signatureScanningEnabled } from './scan/virus/index.js';
 import type { Envelope } from './queue/types.js';
 import { DeliveryAgent } from './delivery/agent.js';
@@ -80,6 +83,11 @@ export class Gateway {
       const events = new PolicyEventLog(store, config.nodeName, log);
       const quarantine = new QuarantineRepository(store);
       const scanner = new Scanner(settings.current, log);
+      const sign = outboundSigning(
+        new OutboundSigner(new DkimKeyStore(store), () => settings.current().auth),
+        settings.current,
+        log,
+      );
       // The policy stage queues through the manager, and the manager calls the policy stage.
       const managerRef: { queue?: QueueManager } = {};
       const senderFilterRef: { filter?: SenderFilter } = {};
@@ -95,8 +103,14 @@ export class Gateway {
         node: config.nodeName,
         scan: (raw, envelope) => scanner.scan(raw, envelope),
         decide: (parsed, envelope) => scanner.decide(parsed, envelope),
-        deliver: (envelope, recipients, message) =>
-          delivery.deliver(envelope, recipients, () => message.openBody()),
+        deliver: async (envelope, recipients, body) => {
+          if (!settings.current().auth.dkimSigning.enabled)
+            return delivery.deliver(envelope, recipients, body);
+          const signed = await sign(await bodyBytes(body()), envelope);
+          return delivery.deliver(envelope, recipients, () => signed);
+        },
+        annotate: (raw, envelope) =>
+          withAuthenticationResults(raw, envelope, settings.current().smtp.hostname),
         enqueue,
         quarantine,
         events,
@@ -143,6 +157,7 @@ export class Gateway {
         tls,
         log,
         onAccepted: (envelope) => queue.accept(envelope),
+        checkMessage: authenticationCheck(settings.current, log),
         senderFilter: senderHooks,
         // DNSBL/DNSWL at connect (after the core's limits and the sender filter)
         reputation: new ReputationHooks({
@@ -264,6 +279,13 @@ export class Gateway {
     await this.tracking.close();
     await this.store.close();
   }
+}
+
+async function bodyBytes(body: NodeJS.ReadableStream | Buffer): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  const chunks: Buffer[] = [];
+  for await (const c of body as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
 }
 
 function bounceMaker(reportingMta: () => string): BounceMaker {

@@ -26,8 +26,14 @@ export interface PolicyHandlerOptions {
   /** Parses the message and runs the virus engines (throws EngineUnavailableError when one is down). */
   scan: (raw: Buffer, envelope: Envelope) => Promise<ParsedMessage>;
   decide: (parsed: ParsedMessage, envelope: Envelope) => Decision;
-  /** Delivers a message now (the delivery agent). */
-  deliver: (envelope: Envelope, recipients: string[], message: QueuedMessage) => Promise<RecipientResult[]>;
+  /** Delivers a message now (the delivery agent), its bytes from `body`. */
+  deliver: (
+    envelope: Envelope,
+    recipients: string[],
+    body: () => NodeJS.ReadableStream | Buffer,
+  ) => Promise<RecipientResult[]>;
+  /** Header changes every copy of an inbound message gets (Authentication-Results). */
+  annotate?: (raw: Buffer, envelope: Envelope) => Buffer;
   /** Queues a new message made by this stage; returns its queue ID. `hold` puts it on hold. */
   enqueue: (envelope: Omit<Envelope, 'id' | 'size'>, message: Buffer, hold?: boolean) => Promise<string>;
   quarantine: QuarantineRepository;
@@ -53,10 +59,12 @@ export class PolicyHandler implements MessageHandler {
   async handle(message: QueuedMessage, recipients: string[]): Promise<RecipientResult[]> {
     const { envelope } = message;
     // Our own bounces and copies already decided on go straight out.
-    if (envelope.scanned || envelope.origin === 'bounce')
-      return this.o.deliver(envelope, recipients, message);
+    if (envelope.scanned || envelope.origin === 'bounce') {
+      return this.o.deliver(envelope, recipients, () => message.openBody());
+    }
 
-    const raw = await message.readBody();
+    const stored = await message.readBody();
+    const raw = this.o.annotate ? this.o.annotate(stored, envelope) : stored;
     let parsed: ParsedMessage;
     try {
       parsed = await this.o.scan(raw, envelope);
@@ -97,7 +105,8 @@ export class PolicyHandler implements MessageHandler {
       only.decision.intercept.type === 'deliver' &&
       only.decision.modify.length === 0
     ) {
-      return this.o.deliver(envelope, only.recipients, message); // the fast path: clean mail
+      // the fast path: clean mail goes out as it was stored (plus our annotations)
+      return this.o.deliver(envelope, only.recipients, raw === stored ? () => message.openBody() : () => raw);
     }
 
     const results: RecipientResult[] = [];

@@ -1,3 +1,5 @@
+import type { AuthResults } from '../auth/types.js';
+
 // The queue is the hand-over point between receiving and delivery. These types are what
 // every stage sees of a queued message.
 
@@ -36,6 +38,8 @@ export interface Envelope {
   route?: { host: string; port: number };
   /** The sender filter approved the client or sender: spam and reputation checks are skipped, viruses still scanned. */
   senderApproved?: { by: 'ip' | 'host' | 'sender'; entry: string };
+  /** Sender authentication (SPF, DKIM, DMARC, ARC) done while the message was received. */
+  auth?: AuthResults;
   /** The queue ID of the message this one was made from (policy copies, notifications, releases). */
   parentId?: string;
 }

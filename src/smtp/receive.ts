@@ -16,6 +16,11 @@ export interface ReceiveOptions {
   envelope: () => Omit<Envelope, 'id' | 'size' | 'messageId' | 'subject'>;
   maxMessageSize: number;
   log: Logger;
+  /**
+   * Looks at the whole message before it is committed (sender authentication): throws an
+   * SmtpReply to refuse it, or returns fields to add to the envelope.
+   */
+  check?: (raw: Buffer) => Promise<Partial<Envelope>>;
 }
 
 /** Always temporary: the client keeps the message and tries again. A full disk says so (RFC 3463 4.3.1). */
@@ -45,6 +50,7 @@ export async function receiveMessage(stream: SMTPServerDataStream, o: ReceiveOpt
     failed = err;
   }
   const headers = new HeaderScanner();
+  const copy: Buffer[] | undefined = o.check ? [] : undefined;
   let oversized = false;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -57,6 +63,7 @@ export async function receiveMessage(stream: SMTPServerDataStream, o: ReceiveOpt
         continue;
       }
       if (!headers.done) headers.push(chunk);
+      copy?.push(chunk);
       try {
         await writer?.write(chunk);
       } catch (err) {
@@ -81,8 +88,19 @@ export async function receiveMessage(stream: SMTPServerDataStream, o: ReceiveOpt
     await discard(writer, o.log);
     throw localFailure(failed);
   }
+  let extra: Partial<Envelope> = {};
+  if (o.check && copy) {
+    try {
+      extra = await o.check(Buffer.concat(copy));
+    } catch (err) {
+      await discard(writer, o.log);
+      if (err instanceof SmtpReply) throw err;
+      o.log.error({ err, id: writer.id }, 'message check failed');
+      throw localFailure(err);
+    }
+  }
   try {
-    return await writer.commit({ ...o.envelope(), ...headers.fields() });
+    return await writer.commit({ ...o.envelope(), ...headers.fields(), ...extra });
   } catch (err) {
     o.log.error({ err, id: writer.id }, 'cannot commit incoming message');
     await discard(writer, o.log);

@@ -35,6 +35,11 @@ export interface SmtpListenerOptions {
   onAccepted?: (envelope: Envelope) => void;
   /** Sender filter (SPEC §3): sees each stage's decision and may refuse instead. */
   senderFilter?: SenderHooks;
+  /**
+   * Looks at each whole message before it is acknowledged (sender authentication): throws an
+   * SmtpReply to refuse it, or returns fields for its envelope.
+   */
+  checkMessage?: (raw: Buffer, envelope: Omit<Envelope, 'id' | 'size'>) => Promise<Partial<Envelope>>;
   /** Email reputation (SPEC §3): DNSBL/DNSWL at connect, after the sender filter. */
   reputation?: ReputationHooks;
 }
@@ -320,6 +325,9 @@ export class SmtpListener {
       envelope,
       maxMessageSize: settings.smtp.maxMessageSize,
       log: this.log,
+      check: this.o.checkMessage
+        ? (raw) => this.o.checkMessage?.(raw, envelope()) ?? Promise.resolve({})
+        : undefined,
     }).then(
       (accepted) => {
         connection?.refreshTimeout();
