@@ -10,6 +10,7 @@ import { registerScan } from './scan.js';
 import { registerPolicy } from './policy.js';
 import { registerSender } from '../sender/cli.js';
 import { registerDkim } from '../auth/cli.js';
+import { registerCnc, registerSpam } from '../spam/cli.js';
 import { CliError, EXIT } from './common.js';
 
 const program = new Command('sekimori')
@@ -28,6 +29,8 @@ registerScan(program);
 registerPolicy(program);
 registerSender(program);
 registerDkim(program);
+registerSpam(program);
+registerCnc(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,7 +14,7 @@ export type SpamLevel = (typeof SPAM_LEVELS)[number];
 export const LEVEL_THRESHOLDS: Record<Exclude<SpamLevel, 'custom'>, number> = {
   high: 4.0,
   medium: 5.0,
-  low: 7.0,
+  low: 6.0,
 };
 
 const duration = (fallback: string) =>
@@ -116,10 +116,6 @@ export const spamSettingsSchema = z
     ruleScores: z
       .record(z.string().regex(/^[A-Z0-9_]+$/, 'rule names are upper case'), z.number())
       .default({}),
-    /** DKIM approved list: mail with a valid DKIM signature of one of these skips spam scoring. */
-    dkimApproved: domainList,
-    /** DKIM enforcement list: mail from one of these without a valid signature of it is spam. */
-    dkimEnforced: domainList,
     exemptions: z.array(exemption).default([]),
     bayes,
     graymail,
@@ -150,8 +146,6 @@ export interface SpamSettings {
   level: SpamLevel;
   threshold: number;
   ruleScores: Record<string, number>;
-  dkimApproved: string[];
-  dkimEnforced: string[];
   exemptions: {
     in: 'subject' | 'body' | 'header';
     header?: string;
@@ -180,8 +174,6 @@ export function resolveSpamSettings(doc: SpamSettingsDocument): SpamSettings {
     level: doc.level,
     threshold: thresholdFor(doc.level, doc.threshold),
     ruleScores: { ...doc.ruleScores },
-    dkimApproved: [...doc.dkimApproved],
-    dkimEnforced: [...doc.dkimEnforced],
     exemptions: doc.exemptions.map((e) => ({
       in: e.in,
       ...(e.header !== undefined ? { header: e.header.toLowerCase() } : {}),

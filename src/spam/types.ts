@@ -14,11 +14,17 @@ export interface SpamInputs {
     /** DMARC of the From domain; policy is the domain's published p= (after pct). */
     dmarc?: { result: AuthResult; domain?: string; policy?: 'none' | 'quarantine' | 'reject' };
     arc?: AuthResult;
+    /** A valid signature of a domain on auth.dkimApproved (SPEC §12): spam scoring is skipped. */
+    dkimApproved?: string;
+    /** The From domain is on auth.dkimEnforced without a valid aligned signature: spam. */
+    dkimEnforcedFailure?: string;
+    /** Why the authentication cannot be trusted (several From, forged Authentication-Results…). */
+    suspicious?: string[];
   };
-  /** DNSBL zones that listed the client IP with the action "add to the spam score". */
-  dnsbl?: { zone: string; code?: string; score: number }[];
+  /** DNSBL zones that listed the client IP with the action "add to the spam score" (DNSWL: negative). */
+  dnsbl?: { zone: string; code?: string; name?: string; score: number }[];
   /** URIBL/DBL zones or local lists that listed a domain of the message's URLs. */
-  uribl?: { zone: string; domain: string; score: number }[];
+  uribl?: { zone: string; domain: string; name?: string; score: number }[];
   /** The sender filter approved the client or sender: spam scoring is skipped (SPEC §3). */
   senderApproved?: boolean;
   /** Optional engines (rspamd, spamd): their contribution to the score, already weighted. */

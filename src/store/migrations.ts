@@ -4,6 +4,8 @@ import type { Kysely, Migration } from 'kysely';
 import type { StoreKind } from './store.js';
 import { senderEventsMigration } from '../sender/events.js';
 import { dkimKeysMigration } from '../auth/dkim-keys.js';
+import { bayesMigration } from '../spam/bayes/kysely-store.js';
+import { cncMigration } from '../spam/cnc.js';
 
 type Db = Kysely<unknown>;
 
@@ -128,5 +130,7 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
     },
     '0003_sender_events': senderEventsMigration(kind),
     '0004_dkim_keys': dkimKeysMigration(kind),
+    '0005_bayes': bayesMigration(kind),
+    '0006_cnc_objects': cncMigration(kind),
   };
 }

@@ -1,0 +1,132 @@
+// Where the classifier keeps its counts. Tokens are stored as 48-bit hashes (as SpamAssassin
+// keeps 40-bit ones): fixed size, no message text in the database, and a number that
+// PostgreSQL's bigint and JavaScript both hold exactly.
+import { createHash } from 'node:crypto';
+
+export type Label = 'spam' | 'ham';
+
+export interface TokenCounts {
+  spam: number;
+  ham: number;
+}
+
+export interface BayesTotals {
+  /** Messages learned as spam and as ham. */
+  nspam: number;
+  nham: number;
+}
+
+/** Count changes for a batch of messages; negative counts unlearn. */
+export interface LearnBatch {
+  tokens: Map<number, TokenCounts>;
+  nspam: number;
+  nham: number;
+  /** Message keys learned (with their label) or forgotten (null). */
+  seen: Map<string, Label | null>;
+  /** Epoch ms of the batch, kept as the tokens' last use. */
+  at: number;
+}
+
+export interface BayesStats extends BayesTotals {
+  tokens: number;
+  /** Epoch ms of the last learning, when known. */
+  lastLearned?: number;
+}
+
+export interface TokenStore {
+  totals(): Promise<BayesTotals>;
+  /** Counts of the given token hashes; tokens never seen are left out. */
+  counts(hashes: readonly number[]): Promise<Map<number, TokenCounts>>;
+  /** What each message key was learned as, for the keys that were learned. */
+  seen(keys: readonly string[]): Promise<Map<string, Label>>;
+  /** Applies a batch at once (one transaction in a database). */
+  apply(batch: LearnBatch): Promise<void>;
+  stats(): Promise<BayesStats>;
+  /** Forgets everything. */
+  clear(): Promise<void>;
+  /** Drops rare tokens (seen at most once) not used since `before` (epoch ms); returns how many. */
+  expire(before: number): Promise<number>;
+}
+
+export function tokenHash(token: string): number {
+  return createHash('sha1').update(token).digest().readUIntBE(0, 6);
+}
+
+export function emptyBatch(at = Date.now()): LearnBatch {
+  return { tokens: new Map(), nspam: 0, nham: 0, seen: new Map(), at };
+}
+
+/** Counts in memory: for the accuracy evaluation and tests, and a model of the database store. */
+export class MemoryTokenStore implements TokenStore {
+  private readonly tokens = new Map<number, TokenCounts & { at: number }>();
+  private readonly learned = new Map<string, Label>();
+  private nspam = 0;
+  private nham = 0;
+  private lastLearned: number | undefined;
+
+  async totals(): Promise<BayesTotals> {
+    return { nspam: this.nspam, nham: this.nham };
+  }
+
+  async counts(hashes: readonly number[]): Promise<Map<number, TokenCounts>> {
+    const out = new Map<number, TokenCounts>();
+    for (const h of hashes) {
+      const c = this.tokens.get(h);
+      if (c) out.set(h, { spam: c.spam, ham: c.ham });
+    }
+    return out;
+  }
+
+  async seen(keys: readonly string[]): Promise<Map<string, Label>> {
+    const out = new Map<string, Label>();
+    for (const k of keys) {
+      const l = this.learned.get(k);
+      if (l) out.set(k, l);
+    }
+    return out;
+  }
+
+  async apply(batch: LearnBatch): Promise<void> {
+    for (const [h, d] of batch.tokens) {
+      const c = this.tokens.get(h) ?? { spam: 0, ham: 0, at: batch.at };
+      c.spam = Math.max(0, c.spam + d.spam);
+      c.ham = Math.max(0, c.ham + d.ham);
+      c.at = batch.at;
+      if (c.spam === 0 && c.ham === 0) this.tokens.delete(h);
+      else this.tokens.set(h, c);
+    }
+    this.nspam = Math.max(0, this.nspam + batch.nspam);
+    this.nham = Math.max(0, this.nham + batch.nham);
+    for (const [k, l] of batch.seen) {
+      if (l === null) this.learned.delete(k);
+      else this.learned.set(k, l);
+    }
+    this.lastLearned = batch.at;
+  }
+
+  async stats(): Promise<BayesStats> {
+    return {
+      nspam: this.nspam,
+      nham: this.nham,
+      tokens: this.tokens.size,
+      ...(this.lastLearned !== undefined ? { lastLearned: this.lastLearned } : {}),
+    };
+  }
+
+  async clear(): Promise<void> {
+    this.tokens.clear();
+    this.learned.clear();
+    this.nspam = this.nham = 0;
+  }
+
+  async expire(before: number): Promise<number> {
+    let n = 0;
+    for (const [h, c] of this.tokens) {
+      if (c.at < before && c.spam + c.ham <= 1) {
+        this.tokens.delete(h);
+        n++;
+      }
+    }
+    return n;
+  }
+}
