@@ -26,6 +26,10 @@ import { SmtpListener } from './smtp/server.js';
 import { SenderHooks } from './smtp/sender-hooks.js';
 import { ReputationHooks } from './smtp/reputation-hooks.js';
 import { Reputation } from './reputation/dnsbl.js';
+import { UriReputation } from './reputation/uribl.js';
+import { SpamStage } from './spam/stage.js';
+import { spamHeaders } from './spam/engine.js';
+import { replaceTopHeaders } from './action/annotate.js';
 import { SenderFilter } from './sender/filter.js';
 import { StoreSenderEventLog } from './sender/events.js';
 import { handleSenderControl, isSenderControlRequest } from './sender/control.js';
@@ -33,6 +37,8 @@ import { startControlServer } from './control/server.js';
 import { controlSocketPath, type ControlRequest } from './control/protocol.js';
 import type { Logger } from './util/log.js';
 import { join } from 'node:path';
+
+const SPAM_HEADER_NAMES = ['X-Sekimori-Spam', 'X-Sekimori-Spam-Score', 'X-Sekimori-Spam-Report'];
 
 /** Messages larger than this bounce with their headers only. */
 const BOUNCE_FULL_MESSAGE_LIMIT = 100 * 1024;
@@ -82,7 +88,18 @@ export class Gateway {
       const delivery = new DeliveryAgent({ settings: settings.current, log, mxPort: config.mxPort });
       const events = new PolicyEventLog(store, config.nodeName, log);
       const quarantine = new QuarantineRepository(store);
-      const scanner = new Scanner(settings.current, log);
+      const reputation = new Reputation({ settings: settings.current, log });
+      const spamStage = new SpamStage({
+        settings: () => settings.current().spam,
+        acceptedDomains: () => settings.current().domains.map((d) => d.name),
+        scanSettings: () => settings.current().scan,
+        db: store.db,
+      });
+      const scanner = new Scanner(settings.current, log, {
+        spam: spamStage,
+        // one DNS cache and one set of statistics for the connect-time and URL lookups
+        urls: new UriReputation({ settings: settings.current, log, lookup: reputation.lookup }),
+      });
       const sign = outboundSigning(
         new OutboundSigner(new DkimKeyStore(store), () => settings.current().auth),
         settings.current,
@@ -109,8 +126,11 @@ export class Gateway {
           const signed = await sign(await bodyBytes(body()), envelope);
           return delivery.deliver(envelope, recipients, () => signed);
         },
-        annotate: (raw, envelope) =>
-          withAuthenticationResults(raw, envelope, settings.current().smtp.hostname),
+        annotate: (raw, envelope, parsed) => {
+          const authed = withAuthenticationResults(raw, envelope, settings.current().smtp.hostname);
+          const spam = parsed.facts.spam;
+          return replaceTopHeaders(authed, spam && !spam.skipped ? spamHeaders(spam) : [], SPAM_HEADER_NAMES);
+        },
         enqueue,
         quarantine,
         events,
@@ -119,7 +139,7 @@ export class Gateway {
           // The IP profiler learns from what arrived over SMTP from clients that were not approved.
           if (envelope.origin !== 'smtp' || envelope.senderApproved) return;
           void senderFilterRef.filter?.recordVerdict(envelope.client.ip, {
-            spam: false,
+            spam: parsed.facts.spam?.isSpam ?? false,
             virus: parsed.facts.virus.length > 0,
           });
         },
@@ -161,7 +181,7 @@ export class Gateway {
         senderFilter: senderHooks,
         // DNSBL/DNSWL at connect (after the core's limits and the sender filter)
         reputation: new ReputationHooks({
-          reputation: new Reputation({ settings: settings.current, log }),
+          reputation,
           settings: settings.current,
           log,
           approval: (session) => senderHooks.approval(session),

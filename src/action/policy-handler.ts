@@ -32,8 +32,8 @@ export interface PolicyHandlerOptions {
     recipients: string[],
     body: () => NodeJS.ReadableStream | Buffer,
   ) => Promise<RecipientResult[]>;
-  /** Header changes every copy of an inbound message gets (Authentication-Results). */
-  annotate?: (raw: Buffer, envelope: Envelope) => Buffer;
+  /** Header changes every copy of a scanned message gets (Authentication-Results, spam score). */
+  annotate?: (raw: Buffer, envelope: Envelope, parsed: ParsedMessage) => Buffer;
   /** Queues a new message made by this stage; returns its queue ID. `hold` puts it on hold. */
   enqueue: (envelope: Omit<Envelope, 'id' | 'size'>, message: Buffer, hold?: boolean) => Promise<string>;
   quarantine: QuarantineRepository;
@@ -64,10 +64,9 @@ export class PolicyHandler implements MessageHandler {
     }
 
     const stored = await message.readBody();
-    const raw = this.o.annotate ? this.o.annotate(stored, envelope) : stored;
     let parsed: ParsedMessage;
     try {
-      parsed = await this.o.scan(raw, envelope);
+      parsed = await this.o.scan(stored, envelope);
     } catch (err) {
       if (err instanceof EngineUnavailableError) {
         this.o.log.warn(
@@ -83,6 +82,7 @@ export class PolicyHandler implements MessageHandler {
       throw err;
     }
     this.o.onScanned?.(envelope, parsed);
+    const raw = this.o.annotate ? this.o.annotate(stored, envelope, parsed) : stored;
     const decision = this.o.decide(parsed, {
       ...envelope,
       recipients: envelope.recipients.filter((r) => recipients.includes(r.address)),

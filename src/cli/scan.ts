@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { SettingsRepository } from '../store/settings-repo.js';
 import { toRuntimeSettings } from '../config/settings.js';
 import { Scanner } from '../scan/scanner.js';
+import { SpamStage } from '../spam/stage.js';
 import { EngineUnavailableError } from '../scan/virus-engine.js';
 import { signatureScanningEnabled } from '../scan/virus/index.js';
 import { silentLogger } from '../util/log.js';
@@ -34,63 +35,77 @@ export function registerScan(program: Command): void {
       if (direction !== 'inbound' && direction !== 'outbound') {
         throw new CliError(`--direction: "${direction}" is not inbound or outbound`, EXIT.usage);
       }
-      const settings = await withStore(opts, async (store) =>
-        toRuntimeSettings((await new SettingsRepository(store).load()).document),
-      );
-      const internal = (
-        settings.domains.find((d) => !d.name.startsWith('*.'))?.name ?? 'example.com'
-      ).toLowerCase();
-      const sender =
-        opts.sender ?? (direction === 'inbound' ? 'sender@external.invalid' : `user@${internal}`);
-      const recipients = opts.recipient ?? [
-        direction === 'inbound' ? `user@${internal}` : 'someone@external.invalid',
-      ];
-      const envelope = {
-        id: 'SCAN',
-        sender,
-        recipients: recipients.map((address) => ({ address })),
-        client: { ip: '127.0.0.1', helo: 'localhost', tls: false },
-        // the sender given here counts for direction, wherever it would have connected from
-        origin: 'local' as const,
-      };
-      const scanner = new Scanner(() => settings, silentLogger());
-      try {
-        const parsed = await scanner.scan(raw, envelope);
-        const decision = scanner.decide(parsed, envelope);
-        const warnings = signatureScanningEnabled(settings.antivirus)
-          ? []
-          : [
-              'signature scanning is off: no clamd is configured (antivirus.clamd); only the built-in engine ran',
-            ];
-        if (opts.json) return printJson({ envelope, facts: parsed.facts, decision, warnings });
-        const f = parsed.facts;
-        const out = [
-          `Subject:     ${f.subject}`,
-          `Direction:   ${f.direction}`,
-          `Size:        ${f.size}`,
-          `Attachments: ${f.attachments.map((a) => `${a.name ?? a.id} (${a.trueType}, ${a.size} bytes)`).join(', ') || 'none'}`,
-          `Viruses:     ${f.virus.map((v) => `${v.name} [${v.category}] by ${v.engine}`).join(', ') || 'none'}`,
-          `Exceptions:  ${f.exceptions.map((e) => `${e.kind}: ${e.detail}`).join(', ') || 'none'}`,
-          `Engines:     ${Object.entries(f.engines)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}`,
+      await withStore(opts, async (store) => {
+        const settings = toRuntimeSettings((await new SettingsRepository(store).load()).document);
+        const internal = (
+          settings.domains.find((d) => !d.name.startsWith('*.'))?.name ?? 'example.com'
+        ).toLowerCase();
+        const sender =
+          opts.sender ?? (direction === 'inbound' ? 'sender@external.invalid' : `user@${internal}`);
+        const recipients = opts.recipient ?? [
+          direction === 'inbound' ? `user@${internal}` : 'someone@external.invalid',
         ];
-        for (const d of decision.recipients) {
-          out.push('', `Recipient ${d.recipient} (${d.direction}): ${d.intercept.type}`);
-          for (const m of d.matched) {
-            out.push(`  rule ${m.ruleName}: ${m.evidence.map((e) => e.detail).join('; ')}`);
+        const envelope = {
+          id: 'SCAN',
+          sender,
+          recipients: recipients.map((address) => ({ address })),
+          client: { ip: '127.0.0.1', helo: 'localhost', tls: false },
+          // the sender given here counts for direction, wherever it would have connected from
+          origin: 'local' as const,
+        };
+        // The same stages as the gateway, the Bayes tokens and C&C list from this node's store;
+        // no DNS-based URL reputation, so trying a message never waits on the network.
+        const spam = new SpamStage({
+          settings: () => settings.spam,
+          acceptedDomains: () => settings.domains.map((d) => d.name),
+          scanSettings: () => settings.scan,
+          db: store.db,
+        });
+        const scanner = new Scanner(() => settings, silentLogger(), { spam });
+        try {
+          const parsed = await scanner.scan(raw, envelope);
+          const decision = scanner.decide(parsed, envelope);
+          const warnings = signatureScanningEnabled(settings.antivirus)
+            ? []
+            : [
+                'signature scanning is off: no clamd is configured (antivirus.clamd); only the built-in engine ran',
+              ];
+          if (opts.json) return printJson({ envelope, facts: parsed.facts, decision, warnings });
+          const f = parsed.facts;
+          const out = [
+            `Subject:     ${f.subject}`,
+            `Direction:   ${f.direction}`,
+            `Size:        ${f.size}`,
+            `Attachments: ${f.attachments.map((a) => `${a.name ?? a.id} (${a.trueType}, ${a.size} bytes)`).join(', ') || 'none'}`,
+            `Viruses:     ${f.virus.map((v) => `${v.name} [${v.category}] by ${v.engine}`).join(', ') || 'none'}`,
+            `Exceptions:  ${f.exceptions.map((e) => `${e.kind}: ${e.detail}`).join(', ') || 'none'}`,
+            `Spam:        ${
+              f.spam
+                ? `${f.spam.score.toFixed(1)}/${f.spam.threshold.toFixed(1)} ${f.spam.isSpam ? 'SPAM' : 'ok'}${f.spam.skipped ? ` (skipped: ${f.spam.skipped})` : ''} — ${f.spam.reasons.map((r) => `${r.rule}=${r.score}`).join(', ')}`
+                : 'not scored'
+            }`,
+            `Graymail:    ${f.graymail?.graymail ? (f.graymail.category ?? 'yes') : 'no'}`,
+            `Engines:     ${Object.entries(f.engines)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`,
+          ];
+          for (const d of decision.recipients) {
+            out.push('', `Recipient ${d.recipient} (${d.direction}): ${d.intercept.type}`);
+            for (const m of d.matched) {
+              out.push(`  rule ${m.ruleName}: ${m.evidence.map((e) => e.detail).join('; ')}`);
+            }
+            for (const a of d.modify) out.push(`  modify: ${a.type}`);
+            for (const a of d.monitor) out.push(`  monitor: ${a.type}`);
           }
-          for (const a of d.modify) out.push(`  modify: ${a.type}`);
-          for (const a of d.monitor) out.push(`  monitor: ${a.type}`);
+          for (const w of warnings) out.push('', `warning: ${w}`);
+          process.stdout.write(`${out.join('\n')}\n`);
+        } catch (e) {
+          if (e instanceof EngineUnavailableError)
+            throw new CliError(`${e.engine} is unavailable: ${e.message}`);
+          throw e;
+        } finally {
+          await scanner.close();
         }
-        for (const w of warnings) out.push('', `warning: ${w}`);
-        process.stdout.write(`${out.join('\n')}\n`);
-      } catch (e) {
-        if (e instanceof EngineUnavailableError)
-          throw new CliError(`${e.engine} is unavailable: ${e.message}`);
-        throw e;
-      } finally {
-        await scanner.close();
-      }
+      });
     });
 }

@@ -47,24 +47,38 @@ export function defaultRuleDocuments() {
         monitor: [],
       },
     },
-    // Placeholders for the spam issue: disabled, no conditions, and "continue" so that enabling
-    // one by mistake before it has conditions cannot quarantine every message.
-    placeholder(DEFAULT_RULE_IDS.spam, 'Default spam'),
-    placeholder(DEFAULT_RULE_IDS.graymail, 'Default graymail'),
+    {
+      id: DEFAULT_RULE_IDS.spam,
+      name: 'Default spam',
+      enabled: true,
+      type: 'other' as const,
+      route: { direction: 'inbound' as const },
+      match: 'all' as const,
+      // The verdict of the spam settings (level or custom threshold); skipped scoring never matches.
+      conditions: [{ spam: {} }],
+      actions: {
+        intercept: { action: 'quarantine' as const, area: 'spam' },
+        modify: [],
+        monitor: [],
+      },
+    },
+    {
+      id: DEFAULT_RULE_IDS.graymail,
+      name: 'Default graymail',
+      enabled: true,
+      type: 'other' as const,
+      route: { direction: 'inbound' as const },
+      match: 'all' as const,
+      // Graymail is never spam: tagged and delivered (after default-spam, which a spam
+      // newsletter meets first).
+      conditions: [{ graymail: {} }],
+      actions: {
+        intercept: { action: 'continue' as const },
+        modify: [{ tagSubject: '[Graymail]' }],
+        monitor: [],
+      },
+    },
   ];
-}
-
-function placeholder(id: string, name: string) {
-  return {
-    id,
-    name,
-    enabled: false,
-    type: 'other' as const,
-    route: { direction: 'inbound' as const },
-    match: 'all' as const,
-    conditions: [],
-    actions: { intercept: { action: 'continue' as const }, modify: [], monitor: [] },
-  };
 }
 
 export function defaultQuarantineAreaDocuments() {

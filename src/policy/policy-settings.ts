@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { parseHostPort } from '../config/host-port.js';
 import { parseDuration, parseSize } from '../config/units.js';
+import { LEVEL_THRESHOLDS } from '../spam/spam-settings.js';
 import { groupName, INTERNAL_GROUP } from './address-pattern.js';
 import {
   DEFAULT_QUARANTINE_AREAS,
@@ -112,7 +113,9 @@ const route = z.strictObject({
   exceptRecipients: addressPatterns,
 });
 
-const DEFAULT_RULES = new Map(defaultRuleDocuments().map((r) => [r.id, r]));
+const DEFAULT_RULES = new Map<string, ReturnType<typeof defaultRuleDocuments>[number]>(
+  defaultRuleDocuments().map((r) => [r.id, r]),
+);
 
 /** A default rule written in part is an edit: the keys left out keep their default values. */
 function completeDefaultRule(v: unknown): unknown {
@@ -309,6 +312,17 @@ function resolvePlainCondition(c: PlainConditionDocument): PolicyCondition {
       pattern: c.header.pattern,
       caseSensitive: c.header.caseSensitive ?? false,
     };
+  if (c.spam) {
+    const { level, threshold } = c.spam;
+    return level ? { kind: 'spam', level, threshold: LEVEL_THRESHOLDS[level] } : { kind: 'spam', threshold };
+  }
+  if (c.graymail) return { kind: 'graymail', categories: c.graymail.categories };
+  if (c.socialEngineering) return { kind: 'socialEngineering', kinds: c.socialEngineering.kinds };
+  if (c.cnc) return { kind: 'cnc', types: c.cnc.types, where: c.cnc.where };
+  if (c.authentication) {
+    const { match, ...tests } = c.authentication;
+    return { kind: 'authentication', match: match ?? 'any', ...tests };
+  }
   // The schema guarantees one kind per condition.
   throw new Error('condition without a kind');
 }

@@ -1,3 +1,9 @@
+import type { SpamVerdict } from '../spam/types.js';
+import type { GraymailVerdict } from '../spam/graymail.js';
+import type { SocialIndicator } from '../spam/social.js';
+import type { CncMatch } from '../spam/cnc.js';
+import type { AuthResults } from '../auth/types.js';
+
 // The facts of one message: parsed once, read by every engine and every rule. Everything
 // here is plain data (JSON-serialisable) so it can be stored with a quarantined message and
 // shown in the console; file contents travel separately (ExtractedFile).
@@ -146,6 +152,13 @@ export interface Facts {
   exceptions: ScanException[];
   /** Filled by the virus engines. */
   virus: VirusFinding[];
+  /** Sender authentication done while the message was received (outside mail only). */
+  auth?: AuthResults;
+  /** The spam stage's verdicts (absent when the stage did not run). */
+  spam?: SpamVerdict;
+  graymail?: GraymailVerdict;
+  social?: SocialIndicator[];
+  cnc?: CncMatch[];
   /** Engines that ran and their versions/states, e.g. { clamd: "ClamAV 1.0.7/…", builtin: "1" }. */
   engines: Record<string, string>;
 }

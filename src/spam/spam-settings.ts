@@ -2,6 +2,11 @@
 // social engineering and the C&C list. Deliberately independent of src/config/settings.ts
 // (which imports this file).
 import { z } from 'zod';
+import {
+  externalEnginesSchema,
+  resolveExternalEngines,
+  type ExternalEnginesSettings,
+} from '../spam-engines/settings.js';
 import { parseDuration } from '../config/units.js';
 import { entryKind } from '../sender/lists.js';
 import { compileUserRegex, regexProblem } from '../policy/regex.js';
@@ -109,6 +114,8 @@ const cnc = z
 export const spamSettingsSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
+    /** Score mail from trusted networks (outbound relay) too; off by default, as most gateways. */
+    scanTrustedNetworks: z.boolean().default(false),
     level: z.enum(SPAM_LEVELS).default('medium'),
     /** Only with level: custom. */
     threshold: z.number().min(3).max(10).optional(),
@@ -121,6 +128,8 @@ export const spamSettingsSchema = z
     graymail,
     social,
     cnc,
+    /** Optional rspamd / SpamAssassin opinions added to the built-in score. */
+    external: externalEnginesSchema,
   })
   .superRefine((v, ctx) => {
     if (v.level === 'custom' && v.threshold === undefined)
@@ -142,7 +151,9 @@ export type SpamSettingsDocument = z.output<typeof spamSettingsSchema>;
 
 /** Runtime form: the threshold resolved, durations in milliseconds, exemptions compiled. */
 export interface SpamSettings {
+  external: ExternalEnginesSettings;
   enabled: boolean;
+  scanTrustedNetworks: boolean;
   level: SpamLevel;
   threshold: number;
   ruleScores: Record<string, number>;
@@ -170,7 +181,9 @@ export function thresholdFor(level: SpamLevel, custom?: number): number {
 export function resolveSpamSettings(doc: SpamSettingsDocument): SpamSettings {
   const ms = (v: string | number) => parseDuration(v) ?? 0;
   return {
+    external: resolveExternalEngines(doc.external),
     enabled: doc.enabled,
+    scanTrustedNetworks: doc.scanTrustedNetworks,
     level: doc.level,
     threshold: thresholdFor(doc.level, doc.threshold),
     ruleScores: { ...doc.ruleScores },

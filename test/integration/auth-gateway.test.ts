@@ -72,7 +72,7 @@ test('outside mail gets our Authentication-Results, and a forged one claiming ou
   assert.equal(r.code, 0, r.output);
   const [m] = await sink.waitFor(1);
   const text = m?.raw.toString('latin1') ?? '';
-  assert.match(text, /^Authentication-Results: gw\.example\.test;/);
+  assert.match(text, /^Authentication-Results: gw\.example\.test;/m);
   assert.match(text, /spf=fail/);
   assert.match(text, /dmarc=fail/);
   assert.equal(text.match(/^Authentication-Results:/gm)?.length, 1, 'only ours');

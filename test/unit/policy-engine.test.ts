@@ -140,7 +140,7 @@ test('antivirus rules run before other rules whatever the order written', () => 
 });
 
 test('disabled rules are skipped and say so', () => {
-  const d = decide(policy({}), message());
+  const d = decide(policy({ rules: [{ id: 'default-spam', enabled: false }] }), message());
   const spam = d.traces['bob@example.com']?.find((t) => t.ruleId === 'default-spam');
   assert.deepEqual(spam, {
     ruleId: 'default-spam',

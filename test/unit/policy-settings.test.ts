@@ -158,16 +158,20 @@ test('an empty document has the default rules, areas and templates', () => {
     [
       ['global-antivirus', 'antivirus', true],
       ['scan-exceptions', 'antivirus', true],
-      ['default-spam', 'other', false],
-      ['default-graymail', 'other', false],
+      ['default-spam', 'other', true],
+      ['default-graymail', 'other', true],
     ],
   );
   assert.deepEqual(s.rules[0]?.conditions, [{ kind: 'virus', categories: undefined }]);
   assert.deepEqual(s.rules[0]?.actions.intercept, { type: 'quarantine', area: 'virus' });
   assert.deepEqual(s.rules[1]?.conditions, [{ kind: 'scanException', kinds: undefined }]);
   assert.deepEqual(s.rules[1]?.actions.intercept, { type: 'quarantine', area: 'scan-exceptions' });
-  assert.deepEqual(s.rules[2]?.conditions, []);
-  assert.deepEqual(s.rules[2]?.actions.intercept, { type: 'continue' });
+  assert.deepEqual(s.rules[2]?.conditions, [{ kind: 'spam', threshold: undefined }]);
+  assert.deepEqual(s.rules[2]?.route.direction, 'inbound');
+  assert.deepEqual(s.rules[2]?.actions.intercept, { type: 'quarantine', area: 'spam' });
+  assert.deepEqual(s.rules[3]?.conditions, [{ kind: 'graymail', categories: undefined }]);
+  assert.deepEqual(s.rules[3]?.actions.intercept, { type: 'continue' });
+  assert.deepEqual(s.rules[3]?.actions.modify, [{ type: 'tagSubject', text: '[Graymail]' }]);
   assert.deepEqual(
     s.quarantineAreas.map((a) => a.name),
     ['virus', 'scan-exceptions', 'spam', 'policy'],

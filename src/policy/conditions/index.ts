@@ -1,6 +1,7 @@
 // Turns a rule's condition settings into compiled conditions.
 import type { PolicyCondition } from '../types.js';
 import { attachmentCondition } from './attachment.js';
+import { authenticationCondition } from './authentication.js';
 import { dlpCondition } from './dlp.js';
 import { keywordCondition, type CompiledKeywordList } from './keywords.js';
 import {
@@ -11,6 +12,7 @@ import {
   virusCondition,
 } from './simple.js';
 import { evidence, type CompiledCondition } from './types.js';
+import { cncCondition, graymailCondition, socialCondition, spamCondition } from './verdicts.js';
 
 export type { CompiledCondition } from './types.js';
 
@@ -39,6 +41,16 @@ export function compileCondition(
       return recipientCountCondition(c.min, c.max);
     case 'header':
       return headerCondition(c.name, c.pattern, c.caseSensitive);
+    case 'spam':
+      return spamCondition(c.threshold, c.level);
+    case 'graymail':
+      return graymailCondition(c.categories);
+    case 'socialEngineering':
+      return socialCondition(c.kinds);
+    case 'cnc':
+      return cncCondition(c.types, c.where);
+    case 'authentication':
+      return authenticationCondition(c);
     case 'not':
       return notCondition(compileCondition(c.condition, lists));
   }
