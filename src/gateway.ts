@@ -74,6 +74,8 @@ export class Gateway {
       events: PolicyEventLog;
       quarantine: QuarantineRepository;
       enqueue: (envelope: Omit<Envelope, 'id' | 'size'>, message: Buffer) => Promise<string>;
+      /** Learns from administrators' decisions (a released spam is ham). */
+      spamFeedback?: { onRelease(raw: Buffer): Promise<unknown> };
     },
   ) {}
 
@@ -203,6 +205,7 @@ export class Gateway {
           events,
           quarantine,
           enqueue,
+          spamFeedback: spamStage.feedback,
         },
       );
       queue.start();
@@ -276,6 +279,9 @@ export class Gateway {
       case 'quarantine.release':
         return releaseFromQuarantine(this.policy.quarantine, this.policy.enqueue, req.ids, {
           rescan: req.rescan,
+          onReleased: async (area, message) => {
+            if (area === 'spam') await this.policy.spamFeedback?.onRelease(message);
+          },
         });
       default:
         throw new Error(`unknown request ${(req as { op: string }).op}`);

@@ -15,7 +15,7 @@ export async function releaseFromQuarantine(
   repo: QuarantineRepository,
   enqueue: Enqueue,
   ids: string[],
-  o: { rescan?: boolean } = {},
+  o: { rescan?: boolean; onReleased?: (area: string, message: Buffer) => Promise<void> } = {},
 ): Promise<ReleaseResult[]> {
   const results: ReleaseResult[] = [];
   for (const id of ids) {
@@ -51,6 +51,8 @@ export async function releaseFromQuarantine(
       continue;
     }
     results.push({ id, queueId });
+    // e.g. the Bayesian classifier learns a released spam-quarantine message as ham
+    await o.onReleased?.(entry.area, entry.message).catch(() => undefined);
   }
   return results;
 }

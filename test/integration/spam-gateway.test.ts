@@ -115,3 +115,16 @@ test('spam learn changes later verdicts', async () => {
     JSON.stringify(after.facts.spam?.reasons),
   );
 });
+
+test('releasing a message from the spam quarantine teaches the classifier it was ham', async () => {
+  const stats = async () =>
+    JSON.parse((await gw.cli(['spam', 'stats', '--json'])).stdout) as { nham: number };
+  const before = (await stats()).nham;
+  const [q] = JSON.parse((await gw.cli(['quarantine', 'list', '--json', '--area', 'spam'])).stdout) as {
+    id: string;
+  }[];
+  assert.ok(q, 'a message in the spam quarantine');
+  const released = await gw.cli(['quarantine', 'release', q.id]);
+  assert.equal(released.code, 0, released.stderr);
+  await waitUntil(async () => (await stats()).nham === before + 1, 'learned as ham');
+});
