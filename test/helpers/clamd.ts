@@ -2,14 +2,14 @@
 // a temporary directory and the project's tiny signature database (test/fixtures/clamav), so it
 // starts in about a second. Listens on a unix socket and on a free TCP port of 127.0.0.1, both
 // kept across restart() so engines configured once keep working when it comes back.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ForegroundDaemon, logFileTail } from './daemon.js';
 import { freePort } from './ports.js';
-import { tempDir, waitUntil } from './tmp.js';
+import { tempDir } from './tmp.js';
 
 export const CLAMD_BINARY = '/usr/sbin/clamd';
 
@@ -88,53 +88,17 @@ export async function startClamd(options: TestClamdOptions = {}): Promise<TestCl
     ].join('\n') + '\n',
   );
 
-  let child: ChildProcess | undefined;
-  let output = '';
-
-  const start = async () => {
-    if (child) return;
-    output = '';
-    const proc = spawn(CLAMD_BINARY, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.once('exit', () => {
-      if (child === proc) child = undefined;
-    });
-    try {
-      await waitUntil(
-        async () => {
-          if (child !== proc) throw new Error(`clamd exited during start:\n${output}\n${await logTail()}`);
-          return (await ping({ path: socketPath })) && (await ping({ host: '127.0.0.1', port }));
-        },
-        'clamd answers PING',
-        20_000,
-        50,
-      );
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-  };
-
-  const stop = async () => {
-    const proc = child;
-    if (!proc) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    child = undefined;
-  };
-
-  const logTail = async () => {
-    try {
-      return (await readFile(logFile, 'utf8')).split('\n').slice(-20).join('\n');
-    } catch {
-      return '(no clamd log)';
-    }
-  };
+  const daemon = new ForegroundDaemon({
+    name: 'clamd',
+    binary: CLAMD_BINARY,
+    args: ['-c', configFile],
+    ready: async () => (await ping({ path: socketPath })) && (await ping({ host: '127.0.0.1', port })),
+    readyDescription: 'answers PING',
+    logTail: () => logFileTail(logFile, 20, 'clamd'),
+    startTimeoutMs: 20_000,
+  });
+  const start = () => daemon.start();
+  const stop = () => daemon.stop();
 
   await start();
   return {
@@ -143,7 +107,7 @@ export async function startClamd(options: TestClamdOptions = {}): Promise<TestCl
     unixAddress: `unix:${socketPath}`,
     tcpAddress: `127.0.0.1:${port}`,
     logFile,
-    running: () => child !== undefined,
+    running: () => daemon.running(),
     stop,
     start,
     restart: async () => {
@@ -151,13 +115,13 @@ export async function startClamd(options: TestClamdOptions = {}): Promise<TestCl
       await start();
     },
     pause: () => {
-      child?.kill('SIGSTOP');
+      daemon.signal('SIGSTOP');
     },
     resume: () => {
-      child?.kill('SIGCONT');
+      daemon.signal('SIGCONT');
     },
     close: async () => {
-      child?.kill('SIGCONT'); // a paused clamd would not act on SIGTERM
+      daemon.signal('SIGCONT'); // a paused clamd would not act on SIGTERM
       await stop();
       await tmp.cleanup();
     },

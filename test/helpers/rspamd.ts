@@ -7,14 +7,14 @@
 // 9,600 suffixes: URLs are still found, only registrable domains under co.uk-style suffixes
 // are not) and keep its compiled matchers in a cache shared across runs (they are keyed by a
 // hash of their patterns): the first start on a machine takes ~7 s, later ones ~2 s.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ForegroundDaemon, logFileTail } from './daemon.js';
 import { freePort } from './ports.js';
-import { tempDir, waitUntil } from './tmp.js';
+import { tempDir } from './tmp.js';
 
 export const RSPAMD_BINARY = '/usr/bin/rspamd';
 
@@ -123,66 +123,21 @@ export async function startRspamd(): Promise<TestRspamd> {
   // As root rspamd wants a user to run its workers as; -i lets that be root itself.
   if (process.getuid?.() === 0) args.push('-u', 'root', '-g', 'root', '-i');
 
-  let child: ChildProcess | undefined;
-  let output = '';
-
-  const start = async () => {
-    if (child) return;
-    output = '';
-    const proc = spawn(RSPAMD_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.once('exit', () => {
-      if (child === proc) child = undefined;
-    });
-    try {
-      await waitUntil(
-        async () => {
-          if (child !== proc) throw new Error(`rspamd exited during start:\n${output}\n${await logTail()}`);
-          return ping(port);
-        },
-        'rspamd answers /ping',
-        30_000,
-        50,
-      );
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-  };
-
-  const stop = async () => {
-    const proc = child;
-    if (!proc) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    child = undefined;
-  };
-
-  const logTail = async () => {
-    try {
-      return (await readFile(logFile, 'utf8')).split('\n').slice(-30).join('\n');
-    } catch {
-      return '(no rspamd log)';
-    }
-  };
-
-  await start();
+  const daemon = new ForegroundDaemon({
+    name: 'rspamd',
+    binary: RSPAMD_BINARY,
+    args,
+    ready: () => ping(port),
+    readyDescription: 'answers /ping',
+    logTail: () => logFileTail(logFile, 30, 'rspamd'),
+    startTimeoutMs: 30_000,
+  });
+  await daemon.start();
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     logFile,
-    running: () => child !== undefined,
-    stop,
-    start,
-    close: async () => {
-      await stop();
-      await tmp.cleanup();
-    },
+    ...daemon.controls(tmp.cleanup),
   };
 }
 

@@ -2,13 +2,13 @@
 // with the rule set Debian ships in /usr/share/spamassassin (sa-update would need the network)
 // and our own site config in a temporary directory: local tests only (-L, no DNS), no Bayes, no
 // user preferences. It answers PING in about 2 s.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { ForegroundDaemon, logFileTail } from './daemon.js';
 import { freePort } from './ports.js';
-import { tempDir, waitUntil } from './tmp.js';
+import { tempDir } from './tmp.js';
 
 export const SPAMD_BINARY = '/usr/sbin/spamd';
 /** The rules of the spamassassin package (Debian ships them; no sa-update needed). */
@@ -86,66 +86,22 @@ export async function startSpamd(options: TestSpamdOptions = {}): Promise<TestSp
     ...(process.getuid?.() === 0 ? ['--username', 'nobody'] : []),
   ];
 
-  let child: ChildProcess | undefined;
-  let output = '';
-
-  const start = async () => {
-    if (child) return;
-    output = '';
-    const proc = spawn(SPAMD_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.once('exit', () => {
-      if (child === proc) child = undefined;
-    });
-    try {
-      await waitUntil(
-        async () => {
-          if (child !== proc) throw new Error(`spamd exited during start:\n${output}\n${await logTail()}`);
-          return ping(port);
-        },
-        'spamd answers PING',
-        60_000,
-        50,
-      );
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-  };
-
-  const stop = async () => {
-    const proc = child;
-    if (!proc) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM'); // spamd's parent stops its children itself
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    child = undefined;
-  };
-
-  const logTail = async () => {
-    try {
-      return (await readFile(logFile, 'utf8')).split('\n').slice(-30).join('\n');
-    } catch {
-      return '(no spamd log)';
-    }
-  };
-
-  await start();
+  // SIGTERM on stop: spamd's parent stops its children itself.
+  const daemon = new ForegroundDaemon({
+    name: 'spamd',
+    binary: SPAMD_BINARY,
+    args,
+    ready: () => ping(port),
+    readyDescription: 'answers PING',
+    logTail: () => logFileTail(logFile, 30, 'spamd'),
+    startTimeoutMs: 60_000,
+  });
+  await daemon.start();
   return {
     port,
     address: `127.0.0.1:${port}`,
     logFile,
-    running: () => child !== undefined,
-    stop,
-    start,
-    close: async () => {
-      await stop();
-      await tmp.cleanup();
-    },
+    ...daemon.controls(tmp.cleanup),
   };
 }
 
