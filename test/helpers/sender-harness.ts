@@ -2,9 +2,7 @@
 // filter hooked in as the gateway does, its events and process log kept for assertions, and
 // SMTP clients that connect from any 127.0.0.x source address.
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { toRuntimeSettings, validateSettings, type Settings } from '../../src/config/settings.js';
 import { Spool } from '../../src/queue/spool.js';
@@ -16,6 +14,7 @@ import { SmtpListener } from '../../src/smtp/server.js';
 import { RawSmtp, type Reply } from './smtp-client.js';
 import { testCertificate } from './smtp-harness.js';
 import { tempDir } from './tmp.js';
+import { capturedLogger } from './logs.js';
 
 export const REDIS_URL = process.env.SEKIMORI_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
@@ -57,15 +56,7 @@ function settingsOf(o: FilteredOptions): Settings {
 
 export async function startFiltered(o: FilteredOptions = {}): Promise<FilteredSmtp> {
   const { dir, cleanup } = await tempDir('sekimori-sender-');
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const log = pino({ level: 'info' }, sink);
+  const { log, logs } = capturedLogger();
   const spool = new Spool(join(dir, 'spool'), log);
   await spool.init();
   const h = {

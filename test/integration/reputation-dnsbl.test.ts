@@ -6,7 +6,6 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { toRuntimeSettings, validateSettings, type Settings } from '../../src/config/settings.js';
 import { Spool } from '../../src/queue/spool.js';
@@ -23,6 +22,7 @@ import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { connectFrom, quit, sendMail, sessionFrom } from '../helpers/sender-harness.js';
 import { testCertificate } from '../helpers/smtp-harness.js';
 import { tempDir } from '../helpers/tmp.js';
+import { capturedLogger } from '../helpers/logs.js';
 
 // ---- a UDP relay in front of dnsmasq that counts the names asked ----
 
@@ -118,15 +118,7 @@ const ZONES = {
 
 async function startBed(reputation: unknown = ZONES): Promise<Bed> {
   const { dir, cleanup } = await tempDir('sekimori-reputation-');
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const log = pino({ level: 'info' }, sink);
+  const { log, logs } = capturedLogger();
   const spool = new Spool(join(dir, 'spool'), log);
   await spool.init();
   const bed = { settings: settingsOf(reputation), accepted: [] as Envelope[], logs, spool } as Bed;
