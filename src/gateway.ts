@@ -11,8 +11,12 @@ import { QueueManager, type BounceMaker, type MessageHandler } from './queue/man
 import type { QueueFilter } from './queue/filter.js';
 import { TrackingLog } from './log/tracking.js';
 import { PolicyEventLog } from './log/policy-events.js';
+import { StatsRecorder } from './log/stats.js';
+import { MailStatsHooks } from './log/stats-hooks.js';
+import { heartbeatStatus, NodeHeartbeat } from './cluster/nodes.js';
 import { QuarantineRepository } from './quarantine/repository.js';
-import { releaseFromQuarantine } from './quarantine/release.js';
+import { releaseFromQuarantine, type ReleaseResult } from './quarantine/release.js';
+import { NodeServices } from './web/node-services.js';
 import { PolicyHandler } from './action/policy-handler.js';
 import { Scanner } from './scan/scanner.js';
 import { authenticationCheck, outboundSigning, withAuthenticationResults } from './auth/pipeline.js';
@@ -27,16 +31,22 @@ import { SenderHooks } from './smtp/sender-hooks.js';
 import { ReputationHooks } from './smtp/reputation-hooks.js';
 import { Reputation } from './reputation/dnsbl.js';
 import { UriReputation } from './reputation/uribl.js';
+import { withRelayedReputation } from './reputation/message.js';
+import { DmarcResultLog } from './auth/dmarc-reports.js';
+import type { AuthResults } from './auth/types.js';
 import { SpamStage } from './spam/stage.js';
 import { spamHeaders } from './spam/engine.js';
 import { replaceTopHeaders } from './action/annotate.js';
 import { SenderFilter } from './sender/filter.js';
 import { StoreSenderEventLog } from './sender/events.js';
 import { handleSenderControl, isSenderControlRequest } from './sender/control.js';
+import { handleSpamControl, isSpamControlRequest } from './spam/control.js';
+import type { SpamFeedback } from './spam/feedback.js';
 import { startControlServer } from './control/server.js';
 import { controlSocketPath, type ControlRequest } from './control/protocol.js';
 import type { Logger } from './util/log.js';
 import { join } from 'node:path';
+import { startConsole, type RunningConsole } from './web/start-console.js';
 
 const SPAM_HEADER_NAMES = ['X-Sekimori-Spam', 'X-Sekimori-Spam-Score', 'X-Sekimori-Spam-Report'];
 
@@ -56,7 +66,10 @@ export interface GatewayStatus {
 
 export class Gateway {
   private controlServer: Server | undefined;
+  private console: RunningConsole | undefined;
   private smtpAddress = '';
+  private mailStats: StatsRecorder | undefined;
+  private heartbeat: NodeHeartbeat | undefined;
 
   private constructor(
     readonly config: NodeConfig,
@@ -74,8 +87,8 @@ export class Gateway {
       events: PolicyEventLog;
       quarantine: QuarantineRepository;
       enqueue: (envelope: Omit<Envelope, 'id' | 'size'>, message: Buffer) => Promise<string>;
-      /** Learns from administrators' decisions (a released spam is ham). */
-      spamFeedback?: { onRelease(raw: Buffer): Promise<unknown> };
+      /** Learns from administrators' decisions (a released spam is ham, a reported message spam). */
+      spamFeedback?: SpamFeedback;
     },
   ) {}
 
@@ -87,10 +100,14 @@ export class Gateway {
       const spool = new Spool(join(config.dataDir, 'queue'), log);
       await spool.init();
       const tracking = new TrackingLog(store, config.nodeName, log);
+      const mailStats = new StatsRecorder(store, config.nodeName, log);
+      const statsHooks = new MailStatsHooks(mailStats);
       const delivery = new DeliveryAgent({ settings: settings.current, log, mxPort: config.mxPort });
       const events = new PolicyEventLog(store, config.nodeName, log);
       const quarantine = new QuarantineRepository(store);
       const reputation = new Reputation({ settings: settings.current, log });
+      const dmarcLog = new DmarcResultLog(store.db);
+      const dmarcResults = (auth: AuthResults, ip: string) => dmarcLog.record(auth, ip);
       const spamStage = new SpamStage({
         settings: () => settings.current().spam,
         acceptedDomains: () => settings.current().domains.map((d) => d.name),
@@ -138,6 +155,7 @@ export class Gateway {
         events,
         tracking,
         onScanned: (envelope, parsed) => {
+          statsHooks.scanned(envelope, parsed);
           // The IP profiler learns from what arrived over SMTP from clients that were not approved.
           if (envelope.origin !== 'smtp' || envelope.senderApproved) return;
           void senderFilterRef.filter?.recordVerdict(envelope.client.ip, {
@@ -148,7 +166,7 @@ export class Gateway {
       });
       const queue = new QueueManager({
         spool,
-        handler,
+        handler: statsHooks.countingHandler(handler),
         settings: settings.current,
         log,
         tracking,
@@ -170,7 +188,7 @@ export class Gateway {
       });
       await senderFilter.start();
       senderFilterRef.filter = senderFilter;
-      const senderHooks = new SenderHooks(senderFilter, settings.current, log);
+      const senderHooks = new SenderHooks(senderFilter, settings.current, log, () => statsHooks.refused());
       const smtp = new SmtpListener({
         host: config.smtpListen.host,
         port: config.smtpListen.port,
@@ -178,8 +196,16 @@ export class Gateway {
         spool,
         tls,
         log,
-        onAccepted: (envelope) => queue.accept(envelope),
-        checkMessage: authenticationCheck(settings.current, log),
+        onAccepted: (envelope) => {
+          statsHooks.accepted();
+          queue.accept(envelope);
+        },
+        // sender authentication, then the reputation of a client behind a trusted relay
+        checkMessage: withRelayedReputation(authenticationCheck(settings.current, log, dmarcResults), {
+          reputation,
+          trustedRelays: () => settings.current().reputation.trustedRelays,
+          log,
+        }),
         senderFilter: senderHooks,
         // DNSBL/DNSWL at connect (after the core's limits and the sender filter)
         reputation: new ReputationHooks({
@@ -187,6 +213,7 @@ export class Gateway {
           settings: settings.current,
           log,
           approval: (session) => senderHooks.approval(session),
+          onRefused: () => statsHooks.refused(),
         }),
       });
       const gw = new Gateway(
@@ -208,9 +235,11 @@ export class Gateway {
           spamFeedback: spamStage.feedback,
         },
       );
+      gw.mailStats = mailStats;
       queue.start();
       settings.watch();
       gw.startMaintenance();
+      mailStats.startRetention();
       const addr = await smtp.listen();
       gw.smtpAddress = `${addr.host}:${addr.port}`;
       gw.controlServer = await startControlServer(
@@ -218,6 +247,34 @@ export class Gateway {
         (req) => gw.control(req),
         log,
       );
+      const nodeServices = new NodeServices(smtp, queue, log);
+      gw.console = await startConsole({
+        config,
+        tls,
+        services: {
+          node: config.nodeName,
+          dataDir: config.dataDir,
+          log,
+          store,
+          settings,
+          settingsRepo: new SettingsRepository(store),
+          queue,
+          quarantine,
+          releaseQuarantined: (ids, o) => gw.releaseQuarantined(ids, o),
+          scanner,
+          status: () => gw.status(),
+          services: nodeServices,
+        },
+      });
+      // the group's view of this node; also carries out start/stop asked from another node's console
+      gw.heartbeat = new NodeHeartbeat({
+        store,
+        node: config.nodeName,
+        log,
+        services: nodeServices,
+        status: () => heartbeatStatus(gw.status(), nodeServices.states(), gw.console !== undefined),
+      });
+      gw.heartbeat.start();
       log.info({ smtp: gw.smtpAddress, node: config.nodeName, store: store.kind }, 'Sekimori is listening');
       return gw;
     } catch (err) {
@@ -259,6 +316,7 @@ export class Gateway {
 
   private async control(req: ControlRequest): Promise<unknown> {
     if (isSenderControlRequest(req)) return handleSenderControl(this.senderFilter, req);
+    if (isSpamControlRequest(req)) return handleSpamControl(this.policy.spamFeedback, req);
     switch (req.op) {
       case 'status':
         return this.status();
@@ -277,21 +335,30 @@ export class Gateway {
       case 'queue.flush':
         return this.queue.flush(req.filter as QueueFilter);
       case 'quarantine.release':
-        return releaseFromQuarantine(this.policy.quarantine, this.policy.enqueue, req.ids, {
-          rescan: req.rescan,
-          onReleased: async (area, message) => {
-            if (area === 'spam') await this.policy.spamFeedback?.onRelease(message);
-          },
-        });
+        return this.releaseQuarantined(req.ids, { rescan: req.rescan });
       default:
         throw new Error(`unknown request ${(req as { op: string }).op}`);
     }
+  }
+
+  /** Releases quarantined messages through delivery; a released spam teaches the classifier. */
+  releaseQuarantined(ids: string[], o: { rescan?: boolean }): Promise<ReleaseResult[]> {
+    return releaseFromQuarantine(this.policy.quarantine, this.policy.enqueue, ids, {
+      rescan: o.rescan,
+      onReleased: async (area, message) => {
+        if (area === 'spam') await this.policy.spamFeedback?.onRelease(message);
+      },
+    });
   }
 
   /** Stops taking mail, lets attempts under way finish, writes what is pending. */
   async stop(): Promise<void> {
     this.log.info('stopping');
     if (this.maintenance) clearInterval(this.maintenance);
+    await this.heartbeat?.stop();
+    await this.console
+      ?.close()
+      .catch((err: unknown) => this.log.warn({ err }, 'console did not close cleanly'));
     this.settings.stop();
     await new Promise<void>((resolve) =>
       this.controlServer ? this.controlServer.close(() => resolve()) : resolve(),
@@ -303,6 +370,7 @@ export class Gateway {
     await this.policy.scanner.close();
     await this.policy.events.close();
     await this.tracking.close();
+    await this.mailStats?.close();
     await this.store.close();
   }
 }

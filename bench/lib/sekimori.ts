@@ -80,7 +80,17 @@ export class SekimoriRelay {
       this.proc = spawnTracked(
         'Sekimori',
         process.execPath,
-        [this.bin, 'start', '--data-dir', this.dataDir, '--smtp-listen', `${HOST}:${this.port}`],
+        // the console is not part of what is measured, and 8445 may be taken
+        [
+          this.bin,
+          'start',
+          '--data-dir',
+          this.dataDir,
+          '--smtp-listen',
+          `${HOST}:${this.port}`,
+          '--console-listen',
+          'off',
+        ],
         { cwd: this.repoRoot, stdio: ['ignore', log, log] },
       );
     } finally {

@@ -136,6 +136,7 @@ export class PolicyHandler implements MessageHandler {
       }
     }
     this.o.tracking?.verdict(envelope.id, summarizeVerdict(parsed, decision));
+    this.o.tracking?.scanned(envelope.id, parsed, decision);
   }
 
   private modifyContext(parsed: ParsedMessage): ModifyContext {

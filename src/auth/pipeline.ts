@@ -6,7 +6,8 @@ import type { Envelope } from '../queue/types.js';
 import type { Logger } from '../util/log.js';
 import { SmtpReply } from '../smtp/reply.js';
 import { isTrustedClient } from '../smtp/trusted.js';
-import { authenticate, stripForgedAuthResults } from './verify.js';
+import { realClient } from '../reputation/relays.js';
+import { authenticate, stripForgedAuthResults, type AuthResults } from './verify.js';
 import type { OutboundSigner } from './dkim-sign.js';
 
 type PartialEnvelope = Omit<Envelope, 'id' | 'size'>;
@@ -16,17 +17,23 @@ function fromOutside(envelope: PartialEnvelope, settings: Settings): boolean {
   return !envelope.senderApproved && !isTrustedClient(envelope.client.ip, settings.trustedNetworks);
 }
 
-export function authenticationCheck(settings: () => Settings, log: Logger) {
+/** Told of every authenticated message with the client IP judged (DMARC aggregate reports). */
+export type AuthResultSink = (auth: AuthResults, clientIp: string) => Promise<void>;
+
+export function authenticationCheck(settings: () => Settings, log: Logger, onResult?: AuthResultSink) {
   return async (raw: Buffer, envelope: PartialEnvelope): Promise<Partial<Envelope>> => {
     const s = settings();
     if (!s.auth.enabled || !fromOutside(envelope, s)) return {};
+    // Behind a trusted upstream relay (SPEC §1) SPF is about the client the relay recorded.
+    const client = realClient(raw, envelope.client.ip, s.reputation.trustedRelays);
+    const relayed = client?.relayed === true;
     let auth;
     try {
       auth = await authenticate(
         raw,
         {
-          ip: envelope.client.ip,
-          helo: envelope.client.helo,
+          ip: relayed ? client.ip : envelope.client.ip,
+          helo: relayed ? (client.helo ?? envelope.client.helo) : envelope.client.helo,
           sender: envelope.sender,
           mta: s.smtp.hostname,
           resolvers: s.dns.resolvers,
@@ -38,6 +45,10 @@ export function authenticationCheck(settings: () => Settings, log: Logger) {
       log.warn({ err }, 'sender authentication failed; accepting without results');
       return {};
     }
+    // Counted before a reject, which the domain's reports must show too; never holds mail up.
+    onResult?.(auth, relayed ? client.ip : envelope.client.ip).catch((err: unknown) =>
+      log.warn({ err }, 'DMARC result not recorded for the aggregate report'),
+    );
     if (auth.dmarc?.action === 'reject') {
       throw new SmtpReply(
         550,

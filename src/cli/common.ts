@@ -21,6 +21,7 @@ export interface NodeOptions {
   databaseUrl?: string;
   smtpListen?: string;
   nodeName?: string;
+  consoleListen?: string;
 }
 
 export function withNodeOptions(cmd: Command): Command {

@@ -10,7 +10,9 @@ import { registerScan } from './scan.js';
 import { registerPolicy } from './policy.js';
 import { registerSender } from '../sender/cli.js';
 import { registerDkim } from '../auth/cli.js';
+import { registerDmarc } from '../auth/dmarc-cli.js';
 import { registerCnc, registerSpam } from '../spam/cli.js';
+import { registerAdmin } from './admin.js';
 import { CliError, EXIT } from './common.js';
 
 const program = new Command('sekimori')
@@ -29,8 +31,10 @@ registerScan(program);
 registerPolicy(program);
 registerSender(program);
 registerDkim(program);
+registerDmarc(program);
 registerSpam(program);
 registerCnc(program);
+registerAdmin(program);
 
 try {
   await program.parseAsync(process.argv);

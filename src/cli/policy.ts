@@ -7,7 +7,16 @@ import { parse, stringify } from 'yaml';
 import { openStore } from '../store/store.js';
 import { SettingsRepository } from '../store/settings-repo.js';
 import { SettingsError, type SettingsDocument } from '../config/settings.js';
-import { DEFAULT_RULE_IDS } from '../policy/defaults.js';
+import {
+  describeConditions,
+  describeIntercept,
+  isDefaultRule,
+  moveRule,
+  ruleIndex,
+  RuleEditError,
+  type MoveTarget,
+  type RuleDocument,
+} from '../policy/rule-editing.js';
 import { callGateway, GatewayNotRunning } from '../control/client.js';
 import { controlSocketPath } from '../control/protocol.js';
 import {
@@ -19,9 +28,6 @@ import {
   withNodeOptions,
   type NodeOptions,
 } from './common.js';
-
-type RuleDocument = SettingsDocument['policy']['rules'][number];
-const DEFAULT_IDS = new Set<string>(Object.values(DEFAULT_RULE_IDS));
 
 /** Loads the settings, lets `change` edit the policy section, saves and tells the gateway. */
 async function editPolicy(
@@ -64,24 +70,13 @@ async function loadPolicy(opts: NodeOptions): Promise<SettingsDocument['policy']
 }
 
 function findRule(rules: RuleDocument[], id: string): number {
-  const i = rules.findIndex((r) => r.id === id);
-  if (i < 0) throw new CliError(`no rule "${id}" (see: sekimori policy list)`, EXIT.notFound);
-  return i;
-}
-
-function describeConditions(r: RuleDocument): string {
-  const kinds = r.conditions.map((c) => Object.keys(c)[0] ?? '?');
-  return kinds.length ? kinds.join(r.match === 'any' ? ' or ' : ' and ') : '(always)';
-}
-
-function describeIntercept(r: RuleDocument): string {
-  const i = r.actions.intercept as unknown;
-  if (typeof i === 'string') return i;
-  if (i && typeof i === 'object' && 'action' in i) {
-    const a = i as { action: string; area?: string };
-    return a.area ? `${a.action} (${a.area})` : a.action;
+  try {
+    return ruleIndex(rules, id);
+  } catch (e) {
+    if (e instanceof RuleEditError)
+      throw new CliError(`${e.message} (see: sekimori policy list)`, EXIT.notFound);
+    throw e;
   }
-  return 'continue';
 }
 
 export function registerPolicy(program: Command): void {
@@ -103,7 +98,7 @@ export function registerPolicy(program: Command): void {
           r.route.direction,
           describeConditions(r),
           describeIntercept(r),
-          `${r.name ?? ''}${DEFAULT_IDS.has(r.id) ? ' (default)' : ''}`,
+          `${r.name ?? ''}${isDefaultRule(r.id) ? ' (default)' : ''}`,
         ]),
       );
     });
@@ -139,7 +134,7 @@ export function registerPolicy(program: Command): void {
     .description('delete a rule (default rules can be disabled or edited, not deleted)')
     .argument('<id>', 'rule id')
     .action(async (id: string, opts: NodeOptions) => {
-      if (DEFAULT_IDS.has(id)) {
+      if (isDefaultRule(id)) {
         throw new CliError(
           `rule ${id} is a default rule: it can be disabled or edited, not deleted`,
           EXIT.usage,
@@ -166,14 +161,16 @@ export function registerPolicy(program: Command): void {
         const targets = [opts.before, opts.after, opts.top, opts.bottom].filter((x) => x !== undefined);
         if (targets.length !== 1)
           throw new CliError('give exactly one of --before, --after, --top, --bottom', EXIT.usage);
+        const target: MoveTarget = opts.top
+          ? { top: true }
+          : opts.bottom
+            ? { bottom: true }
+            : opts.before
+              ? { before: opts.before }
+              : { after: opts.after as string };
         await editPolicy(opts, (p) => {
-          const [rule] = p.rules.splice(findRule(p.rules, id), 1) as [RuleDocument];
-          let at: number;
-          if (opts.top) at = 0;
-          else if (opts.bottom) at = p.rules.length;
-          else if (opts.before) at = findRule(p.rules, opts.before);
-          else at = findRule(p.rules, opts.after as string) + 1;
-          p.rules.splice(at, 0, rule);
+          for (const other of [id, opts.before, opts.after]) if (other) findRule(p.rules, other);
+          const at = moveRule(p.rules, id, target);
           return `rule ${id} moved to position ${at + 1}`;
         });
       },

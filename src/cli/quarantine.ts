@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { QuarantineRepository, type QuarantineQuery } from '../quarantine/repository.js';
 import { releaseFromQuarantine, type ReleaseResult } from '../quarantine/release.js';
+import { deleteFromQuarantine } from '../quarantine/delete.js';
 import { Spool } from '../queue/spool.js';
 import { silentLogger } from '../util/log.js';
 import { callGateway, GatewayNotRunning } from '../control/client.js';
@@ -137,15 +138,7 @@ export function registerQuarantine(program: Command): void {
     .argument('<ids...>', 'quarantine IDs')
     .option('--json', 'print JSON')
     .action(async (ids: string[], opts: NodeOptions & { json?: boolean }) => {
-      const results = await withRepo(opts, async (repo) => {
-        const out: ReleaseResult[] = [];
-        for (const id of ids) {
-          out.push(
-            (await repo.setStatus(id, 'deleted')) ? { id } : { id, error: 'no such quarantined message' },
-          );
-        }
-        return out;
-      });
+      const results = await withRepo(opts, (repo) => deleteFromQuarantine(repo, ids));
       reportEach(results, 'deleted', opts.json, () => '');
     });
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { parseDuration } from '../config/units.js';
+import { FilterInputError, queueFilterFrom, type QueueFilterInput } from '../queue/filter-input.js';
 import { callGateway, GatewayNotRunning } from '../control/client.js';
 import { controlSocketPath, type ControlRequest } from '../control/protocol.js';
 import { Spool } from '../queue/spool.js';
 import { QueueManager } from '../queue/manager.js';
 import { isEmptyFilter, type QueueEntrySummary, type QueueFilter } from '../queue/filter.js';
-import { QUEUE_NAMES, type QueueName } from '../queue/types.js';
+import { QUEUE_NAMES } from '../queue/types.js';
 import { toRuntimeSettings, defaultSettingsDocument } from '../config/settings.js';
 import { silentLogger } from '../util/log.js';
 import {
@@ -41,29 +41,21 @@ function withFilterOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
+const FLAGS: Record<keyof QueueFilterInput, string> = {
+  queue: '--queue',
+  sender: '--sender',
+  recipient: '--recipient',
+  olderThan: '--older-than',
+  newerThan: '--newer-than',
+};
+
 function toFilter(opts: FilterOptions, ids: string[] = []): QueueFilter {
-  const filter: QueueFilter = {};
-  if (ids.length) filter.ids = ids;
-  if (opts.queue !== undefined) {
-    if (!QUEUE_NAMES.includes(opts.queue as QueueName)) {
-      throw new CliError(`--queue: "${opts.queue}" is not one of ${QUEUE_NAMES.join(', ')}`, EXIT.usage);
-    }
-    filter.queue = opts.queue as QueueName;
+  try {
+    return queueFilterFrom(opts, ids);
+  } catch (e) {
+    if (e instanceof FilterInputError) throw new CliError(`${FLAGS[e.field]}: ${e.message}`, EXIT.usage);
+    throw e;
   }
-  if (opts.sender !== undefined) filter.sender = opts.sender;
-  if (opts.recipient !== undefined) filter.recipient = opts.recipient;
-  for (const [key, flag] of [
-    ['olderThan', '--older-than'],
-    ['newerThan', '--newer-than'],
-  ] as const) {
-    const text = opts[key];
-    if (text === undefined) continue;
-    const ms = parseDuration(text);
-    if (ms === undefined)
-      throw new CliError(`${flag}: "${text}" is not a duration (e.g. 90s, 10m, 2h, 3d)`, EXIT.usage);
-    filter[key] = ms;
-  }
-  return filter;
 }
 
 /** Asks the running gateway; when none runs, works on the spool directly. */

@@ -5,7 +5,7 @@ import { toRuntimeSettings } from '../config/settings.js';
 import { Scanner } from '../scan/scanner.js';
 import { SpamStage } from '../spam/stage.js';
 import { EngineUnavailableError } from '../scan/virus-engine.js';
-import { signatureScanningEnabled } from '../scan/virus/index.js';
+import { tryMessage } from '../scan/try-message.js';
 import { silentLogger } from '../util/log.js';
 import { CliError, EXIT, printJson, withNodeOptions, withStore, type NodeOptions } from './common.js';
 
@@ -37,22 +37,6 @@ export function registerScan(program: Command): void {
       }
       await withStore(opts, async (store) => {
         const settings = toRuntimeSettings((await new SettingsRepository(store).load()).document);
-        const internal = (
-          settings.domains.find((d) => !d.name.startsWith('*.'))?.name ?? 'example.com'
-        ).toLowerCase();
-        const sender =
-          opts.sender ?? (direction === 'inbound' ? 'sender@external.invalid' : `user@${internal}`);
-        const recipients = opts.recipient ?? [
-          direction === 'inbound' ? `user@${internal}` : 'someone@external.invalid',
-        ];
-        const envelope = {
-          id: 'SCAN',
-          sender,
-          recipients: recipients.map((address) => ({ address })),
-          client: { ip: '127.0.0.1', helo: 'localhost', tls: false },
-          // the sender given here counts for direction, wherever it would have connected from
-          origin: 'local' as const,
-        };
         // The same stages as the gateway, the Bayes tokens and C&C list from this node's store;
         // no DNS-based URL reputation, so trying a message never waits on the network.
         const spam = new SpamStage({
@@ -63,15 +47,14 @@ export function registerScan(program: Command): void {
         });
         const scanner = new Scanner(() => settings, silentLogger(), { spam });
         try {
-          const parsed = await scanner.scan(raw, envelope);
-          const decision = scanner.decide(parsed, envelope);
-          const warnings = signatureScanningEnabled(settings.antivirus)
-            ? []
-            : [
-                'signature scanning is off: no clamd is configured (antivirus.clamd); only the built-in engine ran',
-              ];
-          if (opts.json) return printJson({ envelope, facts: parsed.facts, decision, warnings });
-          const f = parsed.facts;
+          const tried = await tryMessage(scanner, settings, raw, {
+            direction,
+            sender: opts.sender,
+            recipients: opts.recipient,
+          });
+          const { decision, warnings } = tried;
+          if (opts.json) return printJson(tried);
+          const f = tried.facts;
           const out = [
             `Subject:     ${f.subject}`,
             `Direction:   ${f.direction}`,

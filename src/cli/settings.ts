@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
-import { parse, stringify, YAMLParseError } from 'yaml';
+import { exportSettingsYaml, parseSettingsYaml, SettingsYamlError } from '../config/settings-yaml.js';
 import { openStore } from '../store/store.js';
 import { SettingsRepository } from '../store/settings-repo.js';
 import { SettingsError } from '../config/settings.js';
@@ -18,8 +18,7 @@ export function registerSettings(program: Command): void {
     .option('-o, --output <file>', 'write to this file instead of standard output')
     .action(async (opts: NodeOptions & { output?: string }) => {
       await withStore(opts, async (store) => {
-        const { version, document } = await new SettingsRepository(store).load();
-        const yaml = `# Sekimori settings, version ${version}\n${stringify(document)}`;
+        const { yaml } = await exportSettingsYaml(new SettingsRepository(store));
         if (opts.output) await writeFile(opts.output, yaml);
         else process.stdout.write(yaml);
       });
@@ -39,13 +38,10 @@ export function registerSettings(program: Command): void {
       }
       let input: unknown;
       try {
-        input = parse(text);
+        input = parseSettingsYaml(text);
       } catch (e) {
-        const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : '';
-        throw new CliError(
-          `${file} is not valid YAML${where}: ${(e as Error).message.split('\n')[0]}`,
-          EXIT.usage,
-        );
+        if (e instanceof SettingsYamlError) throw new CliError(`${file} is ${e.message}`, EXIT.usage);
+        throw e;
       }
       const store = await openStore(config.databaseUrl);
       try {

@@ -7,6 +7,10 @@ export function registerStart(program: Command): void {
   withNodeOptions(program.command('start'))
     .description('start the gateway on this node (runs in the foreground)')
     .option('--smtp-listen <host:port>', 'SMTP listen address (env SEKIMORI_SMTP_LISTEN, default 0.0.0.0:25)')
+    .option(
+      '--console-listen <host:port|off>',
+      'administration console HTTPS address (env SEKIMORI_CONSOLE_LISTEN, default 0.0.0.0:8445; "off" turns it off)',
+    )
     .option('--node-name <name>', 'name of this node in logs and the group (default: host name)')
     .action(async (opts: NodeOptions) => {
       const config = nodeConfig(opts);

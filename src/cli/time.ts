@@ -1,12 +1,10 @@
-import { parseDuration } from '../config/units.js';
+import { parseTimeText } from '../config/time-text.js';
 import { CliError, EXIT } from './common.js';
 
 /** "2h" (that long ago) or an ISO date/time, for --since and --until. */
 export function parseTime(text: string, flag: string): number {
-  const ago = parseDuration(text);
-  if (ago !== undefined) return Date.now() - ago;
-  const t = Date.parse(text);
-  if (Number.isNaN(t))
+  const t = parseTimeText(text);
+  if (t === undefined)
     throw new CliError(`${flag}: "${text}" is neither a duration (2h) nor a date/time`, EXIT.usage);
   return t;
 }

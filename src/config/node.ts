@@ -14,6 +14,11 @@ export interface NodeConfig {
   mxPort: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** The administration console's HTTPS address; undefined when turned off. */
+  consoleListen?: { host: string; port: number };
+  /** The console's own certificate (else the gateway's). */
+  consoleTlsCertFile?: string;
+  consoleTlsKeyFile?: string;
 }
 
 export interface NodeFlags {
@@ -21,6 +26,7 @@ export interface NodeFlags {
   smtpListen?: string;
   databaseUrl?: string;
   nodeName?: string;
+  consoleListen?: string;
 }
 
 export class NodeConfigError extends Error {}
@@ -46,6 +52,7 @@ export function loadNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = proces
   if (!Number.isInteger(mxPort) || mxPort < 1 || mxPort > 65535) {
     throw new NodeConfigError(`SEKIMORI_MX_PORT: "${mxPortText}" is not a port`);
   }
+  const consoleListen = flags.consoleListen ?? env.SEKIMORI_CONSOLE_LISTEN ?? '0.0.0.0:8445';
   return {
     dataDir,
     smtpListen: listenAddress(smtpListen, flags.smtpListen ? '--smtp-listen' : 'SEKIMORI_SMTP_LISTEN'),
@@ -54,5 +61,11 @@ export function loadNodeConfig(flags: NodeFlags, env: NodeJS.ProcessEnv = proces
     mxPort,
     tlsCertFile: env.SEKIMORI_TLS_CERT,
     tlsKeyFile: env.SEKIMORI_TLS_KEY,
+    consoleListen:
+      consoleListen.trim().toLowerCase() === 'off'
+        ? undefined
+        : listenAddress(consoleListen, flags.consoleListen ? '--console-listen' : 'SEKIMORI_CONSOLE_LISTEN'),
+    consoleTlsCertFile: env.SEKIMORI_CONSOLE_TLS_CERT,
+    consoleTlsKeyFile: env.SEKIMORI_CONSOLE_TLS_KEY,
   };
 }

@@ -30,6 +30,12 @@ import {
   type ReputationSettings,
 } from '../reputation/reputation-settings.js';
 import { spamSettingsSchema, resolveSpamSettings, type SpamSettings } from '../spam/spam-settings.js';
+import {
+  consoleSettingsSchema,
+  resolveConsoleSettings,
+  type ConsoleSettings,
+} from '../web/console-settings.js';
+import { systemSettingsShape, resolveSystemSettings, type SystemSettings } from './system-settings.js';
 
 const hostPort = z.string().refine((v) => parseHostPort(v) !== undefined, {
   message: 'not a host or host:port (write e.g. mail.example.com:25 or 192.0.2.1:2525)',
@@ -108,6 +114,8 @@ export const settingsDocumentSchema = z.strictObject({
   auth: authSettingsSchema,
   reputation: reputationSettingsSchema,
   spam: spamSettingsSchema,
+  console: consoleSettingsSchema,
+  ...systemSettingsShape, // system, deployment, notifications, updates, ldap, internal, setup
 });
 
 export type SettingsDocument = z.output<typeof settingsDocumentSchema>;
@@ -119,7 +127,7 @@ export interface DomainSettings {
 }
 
 /** The typed form every module reads: sizes in bytes, durations in milliseconds. */
-export interface Settings {
+export interface Settings extends SystemSettings {
   smtp: {
     hostname: string;
     banner: string;
@@ -152,6 +160,7 @@ export interface Settings {
   auth: AuthSettings;
   reputation: ReputationSettings;
   spam: SpamSettings;
+  console: ConsoleSettings;
 }
 
 export class SettingsError extends Error {
@@ -212,6 +221,8 @@ export function toRuntimeSettings(doc: SettingsDocument): Settings {
     auth: resolveAuthSettings(doc.auth),
     reputation: resolveReputationSettings(doc.reputation),
     spam: resolveSpamSettings(doc.spam),
+    console: resolveConsoleSettings(doc.console),
+    ...resolveSystemSettings(doc, doc.smtp.hostname),
   };
 }
 

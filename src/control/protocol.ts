@@ -3,6 +3,7 @@
 // so only the gateway's own user (or root) can use it.
 import { join } from 'node:path';
 import type { SenderControlRequest } from '../sender/control.js';
+import type { SpamControlRequest } from '../spam/control.js';
 
 export function controlSocketPath(dataDir: string): string {
   return join(dataDir, 'control.sock');
@@ -15,7 +16,8 @@ export type ControlRequest =
   | { op: 'queue.show'; id: string }
   | { op: 'queue.hold' | 'queue.release' | 'queue.delete' | 'queue.flush'; filter: unknown }
   | { op: 'quarantine.release'; ids: string[]; rescan: boolean }
-  | SenderControlRequest;
+  | SenderControlRequest
+  | SpamControlRequest;
 
 export interface ControlResponse {
   ok: boolean;

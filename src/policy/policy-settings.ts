@@ -138,6 +138,9 @@ const ruleShape = z.strictObject({
 
 const rule = z.preprocess(completeDefaultRule, ruleShape);
 
+/** One rule as the document holds it (the console's editor builds its forms from its JSON schema). */
+export const policyRuleSchema = ruleShape;
+
 type RuleDocument = z.output<typeof ruleShape>;
 
 const documentShape = z.strictObject({

@@ -9,16 +9,9 @@ import {
   headerValueSetting,
   nameSetting,
 } from './schema-common.js';
+import { INTERCEPT_ACTIONS } from './intercept-actions.js';
 
-export const INTERCEPT_ACTIONS = [
-  'continue',
-  'deliver',
-  'delete',
-  'quarantine',
-  'changeRecipient',
-  'reroute',
-  'hold',
-] as const;
+export { INTERCEPT_ACTIONS };
 
 /** Which of the optional keys each intercept action takes. */
 const NEEDS: Record<(typeof INTERCEPT_ACTIONS)[number], 'area' | 'to' | 'host' | undefined> = {

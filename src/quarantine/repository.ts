@@ -50,6 +50,8 @@ export interface QuarantineQuery {
   until?: number;
   status?: string;
   limit?: number;
+  /** Entries to skip (paging). */
+  offset?: number;
 }
 
 /** The columns of a quarantine row that make a QuarantineEntry (the listing leaves out the message). */
@@ -137,7 +139,9 @@ export class QuarantineRepository {
     }
     const rows = await query
       .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(q.limit ?? 100)
+      .offset(q.offset ?? 0)
       .execute();
     return rows.map(toEntry);
   }

@@ -65,6 +65,7 @@ export class QueueManager {
   private ready: string[] = [];
   private active = 0;
   private running = false;
+  private paused = false;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly maxActive: number;
@@ -118,6 +119,23 @@ export class QueueManager {
       new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
       new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
     ]);
+  }
+
+  /**
+   * Pauses handling (the console's "stop delivery"): messages are still accepted and queued,
+   * attempts under way finish, no new attempt starts until resume().
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wakeDeferred();
+  }
+
+  isPaused(): boolean {
+    return this.paused;
   }
 
   /** A message just committed by the SMTP listener (or made locally). */
@@ -285,7 +303,7 @@ export class QueueManager {
   }
 
   private pump(): void {
-    while (this.running && this.active < this.maxActive && this.ready.length > 0) {
+    while (this.running && !this.paused && this.active < this.maxActive && this.ready.length > 0) {
       const id = this.ready.shift() as string;
       const e = this.entries.get(id);
       if (!e || e.busy || (e.queue !== 'incoming' && e.queue !== 'deferred')) continue;

@@ -6,6 +6,7 @@ import type { Envelope } from '../queue/types.js';
 import { isTrustedClient } from '../smtp/trusted.js';
 import { envelopeReputation, type EnvelopeReputation, type Reputation } from './dnsbl.js';
 import './envelope.js';
+import type { Logger } from '../util/log.js';
 import { realClientIp, type HeaderInput } from './relays.js';
 
 export async function messageReputation(
@@ -32,4 +33,41 @@ export async function messageReputation(
       hits: [],
     }
   );
+}
+
+type MessageCheck = (raw: Buffer, envelope: Omit<Envelope, 'id' | 'size'>) => Promise<Partial<Envelope>>;
+
+export interface RelayedReputationContext {
+  reputation: Reputation;
+  trustedRelays: () => readonly string[];
+  log: Logger;
+}
+
+/**
+ * The listener's end-of-DATA check with the relayed client's reputation added: for mail from a
+ * trusted upstream relay, the real client of the Received headers is looked up before the
+ * message is acknowledged and the result goes on the envelope, where the scanning stage adds
+ * it to the spam score. A failed lookup lets the message in without it, like at connect.
+ */
+export function withRelayedReputation(
+  next: MessageCheck | undefined,
+  ctx: RelayedReputationContext,
+): MessageCheck {
+  return async (raw, envelope) => {
+    const extra = next ? await next(raw, envelope) : {};
+    if (envelope.reputation?.checked !== 'relay') return extra;
+    try {
+      const found = await messageReputation(ctx.reputation, ctx.trustedRelays(), envelope, raw);
+      if (found) {
+        ctx.log.info(
+          { relay: envelope.client.ip, ip: found.ip, verdict: found.verdict, score: found.score },
+          `relayed client ${found.ip} checked after DATA (${found.verdict})`,
+        );
+        return { ...extra, reputation: found };
+      }
+    } catch (err) {
+      ctx.log.error({ err, relay: envelope.client.ip }, 'reputation check of the relayed client failed');
+    }
+    return extra;
+  };
 }

@@ -88,25 +88,50 @@ export function receivedFromIp(value: string): string | undefined {
   return undefined;
 }
 
+/** The name the client greeted with, as a Received "from" clause records it first. */
+export function receivedFromHelo(value: string): string | undefined {
+  const name = /^[^\s()[\]]+/.exec(fromClause(value)?.trim() ?? '')?.[0];
+  return name && name.toLowerCase() !== 'unknown' ? name : undefined;
+}
+
+export interface RealClient {
+  ip: string;
+  /** Its HELO name, when the relay recorded one (SPF's HELO identity and %{h} macro). */
+  helo?: string;
+  /** True when the client is the one a trusted relay recorded, not the connecting one. */
+  relayed: boolean;
+}
+
 /**
- * The IP whose reputation counts for a message: the client itself unless it is a trusted
- * relay, else the first untrusted client recorded in the Received headers. Undefined when the
- * relays' headers do not say (nothing should then be checked).
+ * The client whose reputation and SPF count for a message: the connecting client itself
+ * unless it is a trusted relay, else the first untrusted client recorded in the Received
+ * headers. Undefined when the relays' headers do not say (nothing should then be checked).
+ * Headers are only read below a trusted relay, so a client cannot forge its way out.
  */
-export function realClientIp(
+export function realClient(
   headers: HeaderInput,
   clientIp: string,
   trustedRelays: readonly string[],
-): string | undefined {
+): RealClient | undefined {
   const client = canonicalIp(clientIp) ?? clientIp;
-  if (!isTrustedClient(client, trustedRelays)) return client;
+  if (!isTrustedClient(client, trustedRelays)) return { ip: client, relayed: false };
   for (const value of receivedHeaders(headers)) {
     // A hop without a client ("by relay (Postfix, from userid 0)") is the relay's own.
     if (!/^\s*from\s/i.test(value)) continue;
     const from = receivedFromIp(value);
     if (!from) return undefined;
     if (isTrustedClient(from, trustedRelays) || isLoopback(from)) continue;
-    return from;
+    const helo = receivedFromHelo(value);
+    return { ip: from, relayed: true, ...(helo ? { helo } : {}) };
   }
   return undefined;
+}
+
+/** realClient's address alone. */
+export function realClientIp(
+  headers: HeaderInput,
+  clientIp: string,
+  trustedRelays: readonly string[],
+): string | undefined {
+  return realClient(headers, clientIp, trustedRelays)?.ip;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../util/log.js';
 import type { Envelope } from '../queue/types.js';
 import type { Decision } from '../policy/decision.js';
 import { evaluatePolicy } from '../policy/engine.js';
+import type { PolicySettings } from '../policy/types.js';
 import type { ParsedMessage } from './facts.js';
 import type { VirusEngine } from './virus-engine.js';
 import { parseMessage, directionFor, messageDirection } from './parse/index.js';
@@ -152,7 +153,8 @@ export class Scanner {
     };
   }
 
-  decide(parsed: ParsedMessage, envelope: ScanEnvelope): Decision {
+  /** The policy decision; `policy` replaces the current rules (the console's rule tester tries a draft). */
+  decide(parsed: ParsedMessage, envelope: ScanEnvelope, policy?: PolicySettings): Decision {
     const accepted = this.acceptedDomains();
     const sender = this.directionSender(envelope);
     const facts = {
@@ -162,7 +164,7 @@ export class Scanner {
         envelope: { ...parsed.facts.envelope, recipients: envelope.recipients.map((r) => r.address) },
       },
     };
-    return evaluatePolicy(this.settings().policy, facts, {
+    return evaluatePolicy(policy ?? this.settings().policy, facts, {
       acceptedDomains: accepted,
       directionFor: (recipient: string) => directionFor(sender, recipient, accepted),
     });

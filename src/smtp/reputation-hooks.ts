@@ -26,6 +26,8 @@ export interface ReputationHooksOptions {
   log: Logger;
   /** The sender filter's approval of a session (SenderHooks.approval), if it runs. */
   approval?: (session: SMTPServerSession) => Approval | undefined;
+  /** Told of every client refused (the dashboard's "blocked by the sender filter"). */
+  onRefused?: () => void;
 }
 
 export class ReputationHooks {
@@ -57,6 +59,7 @@ export class ReputationHooks {
               { ...logFields(r), code: r.reply.code, zone: r.decisive?.zone },
               `connection refused: ${r.ip} listed on ${r.decisive?.zone} (${r.decisive?.code})`,
             );
+            this.o.onRefused?.();
             return cb(new SmtpReply(r.reply.code, r.reply.status, r.reply.text));
           }
           const found = envelopeReputation(r, 'connect');

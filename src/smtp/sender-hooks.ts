@@ -29,8 +29,15 @@ export class SenderHooks {
     readonly filter: SenderFilter,
     private readonly settings: () => Settings,
     log: Logger,
+    /** Told of every refusal (the dashboard's "blocked by the sender filter"). */
+    private readonly onRefused: () => void = () => undefined,
   ) {
     this.log = log.child({ component: 'sender-filter' });
+  }
+
+  private refuse(r: Refusal): SmtpReply {
+    this.onRefused();
+    return toReply(r);
   }
 
   private failOpen(stage: string, cb: Callback, err?: Error | null) {
@@ -49,7 +56,7 @@ export class SenderHooks {
       this.filter.connect(ip, trusted).then(
         ({ state, refusal }) => {
           this.sessions.set(session, { client: state });
-          cb(refusal ? toReply(refusal) : null);
+          cb(refusal ? this.refuse(refusal) : null);
         },
         this.failOpen('connect', cb),
       );
@@ -67,7 +74,7 @@ export class SenderHooks {
       const sender = checked.accept ? checked.address : address.address;
       this.filter.mailFrom(st.client, sender).then(
         ({ approved, refusal }) => {
-          if (refusal) return cb(toReply(refusal));
+          if (refusal) return cb(this.refuse(refusal));
           st.tx = approved ? { sender, approved } : { sender };
           cb(null);
         },
@@ -90,7 +97,7 @@ export class SenderHooks {
           : 'refused';
       this.filter
         .rcptTo(st.client, st.tx, outcome)
-        .then((refusal) => cb(refusal ? toReply(refusal) : err), this.failOpen('rcpt', cb, err));
+        .then((refusal) => cb(refusal ? this.refuse(refusal) : err), this.failOpen('rcpt', cb, err));
     };
   }
 

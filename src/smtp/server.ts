@@ -151,6 +151,18 @@ export class SmtpListener {
     });
   }
 
+  /**
+   * Stops accepting connections while sessions under way go on (the console's "stop SMTP");
+   * listen() starts again.
+   */
+  stopListening(): void {
+    if (this.server.server.listening) this.server.server.close();
+  }
+
+  isListening(): boolean {
+    return this.server.server.listening;
+  }
+
   /** Open client connections (until their session is fully released). */
   connectionCount(): number {
     return this.open;

@@ -23,6 +23,9 @@ import { KyselyTokenStore } from './bayes/kysely-store.js';
 import type { Label } from './bayes/token-store.js';
 import { CNC_TYPES, CncRepository, normalizeEntry, parseCncCsv, type CncType } from './cnc.js';
 import { listFiles, readMessages } from './mbox.js';
+import { encodeMessages, REPORT_BATCH } from './control.js';
+import { callGateway, GatewayNotRunning } from '../control/client.js';
+import { controlSocketPath } from '../control/protocol.js';
 
 /** Messages written per transaction when learning. */
 const BATCH = 500;
@@ -242,9 +245,105 @@ function registerStats(spam: Command): void {
     });
 }
 
+/** A header block naming one of MESSAGE_HEADERS: a cheap "is this mail" before sending it on. */
+function looksLikeMail(raw: Buffer): boolean {
+  const head = raw.toString('latin1', 0, Math.min(raw.length, 64 * 1024));
+  const end = head.search(/\r?\n\r?\n/);
+  const block = end === -1 ? head : head.slice(0, end);
+  return block
+    .split(/\r?\n/)
+    .some((l) => MESSAGE_HEADERS.has(l.slice(0, l.indexOf(':')).trim().toLowerCase()));
+}
+
+/**
+ * Reports through the running gateway of this data directory, so its classifier (and token
+ * cache) has the reports at once; undefined when no gateway runs (the caller learns in the store).
+ */
+async function reportThroughGateway(socket: string, paths: string[]): Promise<Totals | undefined> {
+  const totals: Totals = {
+    learned: 0,
+    skipped: 0,
+    relearned: 0,
+    forgotten: 0,
+    files: 0,
+    messages: 0,
+    unreadable: [],
+    notMessages: [],
+  };
+  let batch: Buffer[] = [];
+  const send = async () => {
+    if (batch.length === 0) return;
+    const s = (await callGateway(socket, {
+      op: 'spam.report',
+      messages: encodeMessages(batch),
+    })) as LearnSummary;
+    totals.learned += s.learned;
+    totals.skipped += s.skipped;
+    totals.relearned += s.relearned;
+    totals.messages += batch.length;
+    batch = [];
+  };
+  try {
+    // Asks first, so that a stopped gateway costs no reading.
+    await callGateway(socket, { op: 'status' }, 5_000);
+  } catch (e) {
+    if (e instanceof GatewayNotRunning) return undefined;
+    throw e;
+  }
+  for (const path of paths) {
+    const files = new Set<string>();
+    try {
+      for await (const m of readMessages(path)) {
+        if (!looksLikeMail(m.raw)) {
+          totals.notMessages.push(m.name);
+          continue;
+        }
+        files.add(m.name.replace(/#\d+$/, ''));
+        batch.push(m.raw);
+        if (batch.length >= REPORT_BATCH) await send();
+      }
+    } catch (e) {
+      if (e instanceof GatewayNotRunning) throw new CliError('the gateway stopped during the report');
+      totals.unreadable.push(`${path}: ${(e as Error).message}`);
+    }
+    totals.files += files.size;
+  }
+  await send();
+  return totals;
+}
+
+function registerReport(spam: Command): void {
+  withNodeOptions(spam.command('report'))
+    .description(
+      'report messages as spam: the classifier learns them (through the running gateway, else in the store)',
+    )
+    .argument('<path...>', 'message files, directories of them (searched recursively) or mbox files')
+    .option('--json', 'print the summary as JSON')
+    .action(async (paths: string[], opts: NodeOptions & { json?: boolean }) => {
+      await checkPaths(paths);
+      const viaGateway = await reportThroughGateway(controlSocketPath(nodeConfig(opts).dataDir), paths);
+      const totals =
+        viaGateway ?? (await withStore(opts, (store) => learnPaths(store, paths, 'spam', () => undefined)));
+      const through = viaGateway ? 'gateway' : 'store';
+      if (opts.json) printJson({ label: 'spam', through, ...totals });
+      else
+        process.stdout.write(
+          `reported ${totals.messages} messages as spam (through the ${through === 'gateway' ? 'running gateway' : 'store; no gateway runs'}): ` +
+            `${totals.learned} learned, ${totals.relearned} moved from ham, ${totals.skipped} already learned\n`,
+        );
+      for (const u of totals.unreadable.slice(0, 20)) process.stderr.write(`unreadable: ${u}\n`);
+      if (totals.messages === 0) throw new CliError('no message found', EXIT.notFound);
+      if (totals.unreadable.length > 0)
+        throw new CliError(`${totals.unreadable.length} messages could not be read`);
+    });
+}
+
 export function registerSpam(program: Command): void {
-  const spam = program.command('spam').description('the Bayesian spam classifier: learn, forget, statistics');
+  const spam = program
+    .command('spam')
+    .description('the Bayesian spam classifier: learn, report, forget, statistics');
   registerLearn(spam);
+  registerReport(spam);
   registerStats(spam);
 }
 

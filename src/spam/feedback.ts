@@ -2,6 +2,12 @@
 // was spam. Both arrive as raw messages and are parsed as the gateway parses them, so the
 // classifier learns the same tokens it will later score. A message already learned the other
 // way moves to the new label; one already learned this way is not counted twice.
+//
+// A report teaches the classifier only. Its tokens already carry the sender (from:addr:…,
+// reply-to:…, message-id:@…) and the links (url:host…), so look-alikes from the same sender or
+// with the same links score higher; putting the sender or the link domains on a block list
+// would let one user's report (of a newsletter they signed up to, or of a forged From) block
+// mail for everyone, which is an administrator's decision (sender filter, URIBL local lists).
 import type { ScanSettings } from '../scan/scan-settings.js';
 import { parseMessage } from '../scan/parse/index.js';
 import type { Bayes, LearnSummary } from './bayes/classifier.js';
@@ -13,13 +19,18 @@ export class SpamFeedback {
     private readonly limits: () => ScanSettings,
   ) {}
 
-  async learnRaw(raw: Buffer, label: Label): Promise<LearnSummary> {
-    const parsed = await parseMessage(
-      raw,
-      { sender: '', recipients: [], clientIp: '', helo: '', acceptedDomains: [] },
-      this.limits(),
-    );
-    return this.bayes.learn(parsed.facts, label);
+  /** Learns messages with one label in one store batch. */
+  async learnRaw(raw: Buffer | readonly Buffer[], label: Label): Promise<LearnSummary> {
+    const queue = this.bayes.queue();
+    for (const one of Buffer.isBuffer(raw) ? [raw] : raw) {
+      const parsed = await parseMessage(
+        one,
+        { sender: '', recipients: [], clientIp: '', helo: '', acceptedDomains: [] },
+        this.limits(),
+      );
+      queue.learn(parsed.facts, label);
+    }
+    return queue.flush();
   }
 
   /** Quarantine release by an administrator or the recipient: the message was wanted. */
@@ -27,8 +38,8 @@ export class SpamFeedback {
     return this.learnRaw(raw, 'ham');
   }
 
-  /** "Report as spam" from the console, the EUQ portal or the CLI. */
-  onReportSpam(raw: Buffer): Promise<LearnSummary> {
+  /** "Report as spam" from the console, the EUQ portal or the CLI (`sekimori spam report`). */
+  onReportSpam(raw: Buffer | readonly Buffer[]): Promise<LearnSummary> {
     return this.learnRaw(raw, 'spam');
   }
 }

@@ -5,7 +5,12 @@ import type { StoreKind } from './store.js';
 import { senderEventsMigration } from '../sender/events.js';
 import { dkimKeysMigration } from '../auth/dkim-keys.js';
 import { bayesMigration } from '../spam/bayes/kysely-store.js';
+import { dmarcResultsMigration } from '../auth/dmarc-reports.js';
 import { cncMigration } from '../spam/cnc.js';
+import { trackingStoryMigration } from '../log/tracking.js';
+import { statsMigration } from '../log/stats.js';
+import { clusterNodesMigration } from '../cluster/nodes.js';
+import { consoleMigration } from '../web/console-tables.js';
 
 type Db = Kysely<unknown>;
 
@@ -132,5 +137,10 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
     '0004_dkim_keys': dkimKeysMigration(kind),
     '0005_bayes': bayesMigration(kind),
     '0006_cnc_objects': cncMigration(kind),
+    '0007_console': consoleMigration(kind),
+    '0008_stats': statsMigration(kind),
+    '0009_cluster_nodes': clusterNodesMigration(kind),
+    '0010_tracking_story': trackingStoryMigration(kind),
+    '0011_dmarc_results': dmarcResultsMigration(kind),
   };
 }

@@ -54,6 +54,8 @@ export interface TestGateway {
   dataDir: string;
   host: string;
   port: number;
+  /** https://127.0.0.1:PORT of the administration console (self-signed certificate). */
+  consoleUrl: string;
   process: ChildProcess;
   /** Everything the gateway logged (JSON lines). */
   output(): string;
@@ -75,7 +77,9 @@ export async function startGateway(o: GatewayOptions = {}): Promise<TestGateway>
   const dataDir = t.dir;
   const host = '127.0.0.1';
   const port = await freePort();
+  const consolePort = await freePort();
   const env: NodeJS.ProcessEnv = {
+    SEKIMORI_CONSOLE_LISTEN: `${host}:${consolePort}`,
     SEKIMORI_DATA_DIR: dataDir,
     SEKIMORI_LOG_LEVEL: 'info',
     ...(o.databaseUrl ? { SEKIMORI_DATABASE_URL: o.databaseUrl } : {}),
@@ -97,6 +101,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<TestGateway>
   let output = '';
   let child: ChildProcess;
   const launch = async () => {
+    const startedAt = output.length;
     child = spawn(process.execPath, [SEKIMORI_BIN, 'start', '--smtp-listen', `${host}:${port}`], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,6 +113,14 @@ export async function startGateway(o: GatewayOptions = {}): Promise<TestGateway>
     );
     exited.catch(() => undefined);
     await Promise.race([waitForSmtp(host, port), exited]);
+    // the console starts right after SMTP
+    await Promise.race([
+      waitUntil(
+        () => /console listening on|console is off/.test(output.slice(startedAt)),
+        'the console listens',
+      ),
+      exited,
+    ]);
   };
   const waitExit = (signal: NodeJS.Signals) =>
     new Promise<void>((res) => {
@@ -120,6 +133,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<TestGateway>
     dataDir,
     host,
     port,
+    consoleUrl: `https://${host}:${consolePort}`,
     get process() {
       return child;
     },

@@ -57,6 +57,8 @@ export interface SinkOptions {
   name?: string;
   /** Close connections that stay idle this long, ms (smtp-server's default is a minute). */
   idleTimeout?: number;
+  /** Listen on this port (default: a free one), e.g. to bring a "down" next hop up. */
+  port?: number;
 }
 
 export interface Sink {
@@ -155,7 +157,7 @@ export async function startSink(o: SinkOptions = {}): Promise<Sink> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -7,8 +7,9 @@ import { startSink, type Sink, type ReceivedMessage } from '../helpers/sink.js';
 import { sendRaw } from '../helpers/send.js';
 import { waitUntil } from '../helpers/tmp.js';
 import { attachment, b64, gzip, message, zip } from '../fixtures/mime/builders.js';
+import { EICAR as EICAR_TEXT } from '../fixtures/eicar.js';
 
-const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'latin1');
+const EICAR = Buffer.from(EICAR_TEXT, 'latin1');
 
 function withSubject(raw: Buffer, subject: string): Buffer {
   return Buffer.from(raw.toString('latin1').replace('Subject: test', `Subject: ${subject}`), 'latin1');

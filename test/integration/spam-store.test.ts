@@ -107,6 +107,41 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    test('learning on this node updates the warm cache in place; learning elsewhere drops it', async () => {
+      const t: TestStore = await kind.open();
+      try {
+        const hashes = Array.from({ length: 20 }, (_, i) => i + 1);
+        const batch = (
+          counts: Record<number, { spam: number; ham: number }>,
+          nspam: number,
+          nham: number,
+        ) => {
+          const b = emptyBatch();
+          for (const [h, c] of Object.entries(counts)) b.tokens.set(Number(h), c);
+          return Object.assign(b, { nspam, nham });
+        };
+        const tokens = new KyselyTokenStore(t.store.db, { cacheTtl: 60_000 });
+        await tokens.apply(
+          batch(Object.fromEntries(hashes.slice(0, 10).map((h) => [h, { spam: 1, ham: 0 }])), 1, 0),
+        );
+        await tokens.counts(hashes); // warm: 10 known tokens, 10 known to be absent
+        await tokens.apply(
+          batch(Object.fromEntries(hashes.slice(4, 15).map((h) => [h, { spam: 0, ham: 2 }])), 0, 1),
+        );
+        const fresh = new KyselyTokenStore(t.store.db);
+        assert.deepEqual(await tokens.counts(hashes), await fresh.counts(hashes));
+        assert.deepEqual(await tokens.totals(), { nspam: 1, nham: 1 });
+
+        // Another node learns, then this one: the version moved by two, the cache starts over.
+        await new KyselyTokenStore(t.store.db).apply(batch({ 1: { spam: 0, ham: 5 } }, 0, 1));
+        await tokens.apply(batch({ 2: { spam: 1, ham: 0 } }, 1, 0));
+        assert.deepEqual((await tokens.counts([1])).get(1), { spam: 1, ham: 5 });
+        assert.deepEqual(await tokens.totals(), { nspam: 2, nham: 2 });
+      } finally {
+        await t.cleanup();
+      }
+    });
+
     test('C&C list: import, replace, list, remove, and the stage matches it', async () => {
       const t: TestStore = await kind.open();
       try {

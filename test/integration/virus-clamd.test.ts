@@ -16,9 +16,9 @@ import {
 import { closeVirusEngines, createVirusEngines, scanWithAll } from '../../src/scan/virus/index.js';
 import { clamdInstalled, startClamd, type TestClamd } from '../helpers/clamd.js';
 import { attachment } from '../helpers/facts.js';
+import { EICAR } from '../fixtures/eicar.js';
 
 // In two halves so this file is not itself the test string to a scanner.
-const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$' + 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const MASS_MAILER_MARKER = 'SEKIMORI-TEST-MASS-MAILER-SIGNATURE-5c1d';
 const ADWARE_MARKER = 'SEKIMORI-TEST-ADWARE-SIGNATURE-9e4b';
 const PASSCRACK_MARKER = 'SEKIMORI-TEST-PASSWORD-CRACKER-SIGNATURE-27af';

@@ -1,7 +1,7 @@
 // Trusted upstream relays (SPEC §1): the real client IP read from the relay's Received header.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { realClientIp, receivedFromIp, receivedHeaders } from '../../src/reputation/relays.js';
+import { realClient, realClientIp, receivedFromIp, receivedHeaders } from '../../src/reputation/relays.js';
 
 const RELAYS = ['192.0.2.10', '10.20.0.0/16'];
 const ours = (ip: string) =>
@@ -94,4 +94,17 @@ test('headers written below the relay are never believed; a relay that names no 
   assert.equal(realClientIp(noIp, '192.0.2.10', RELAYS), undefined);
   const onlyRelays = ours('192.0.2.10') + 'Subject: no trace\r\n\r\n';
   assert.equal(realClientIp(onlyRelays, '192.0.2.10', RELAYS), undefined);
+});
+
+test('the real client comes with the HELO name its relay recorded (for SPF)', () => {
+  const headers =
+    ours('192.0.2.10') +
+    'Received: from sender.example (sender.example [203.0.113.50])\r\n\tby relay.example.net (Postfix) with ESMTP id AB; Tue, 07 Jan 2025 09:05:01 +0000\r\n' +
+    'Subject: hello\r\n\r\nbody';
+  assert.deepEqual(realClient(headers, '192.0.2.10', RELAYS), {
+    ip: '203.0.113.50',
+    helo: 'sender.example',
+    relayed: true,
+  });
+  assert.deepEqual(realClient(headers, '198.51.100.7', RELAYS), { ip: '198.51.100.7', relayed: false });
 });

@@ -141,6 +141,8 @@ describe('spam tokenizer', () => {
       'subject:money!!!',
       'subject:今す',
       'subject:punct:!!!',
+      'subject:caps:FREE', // words in capitals keep their case too
+      'bi:click here', // neighbouring body words
       'from:addr:promo',
       'from:addr:deals.example.net',
       'from:name:big',

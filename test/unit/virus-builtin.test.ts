@@ -8,9 +8,9 @@ import { isEicar } from '../../src/scan/virus/eicar.js';
 import { detectPacker } from '../../src/scan/virus/pe-packer.js';
 import { defaultAntivirusSettings, type HeuristicSettings } from '../../src/scan/virus/antivirus-settings.js';
 import { attachment } from '../helpers/facts.js';
+import { EICAR } from '../fixtures/eicar.js';
 
 // In two halves so this file is not itself the test string to a scanner.
-const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$' + 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const TESTFILES = '/usr/share/clamav-testfiles';
 
 function facts(attachments: AttachmentFact[] = [], over: Partial<Facts> = {}): Facts {

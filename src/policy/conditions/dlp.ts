@@ -4,14 +4,8 @@ import type { Evidence } from '../decision.js';
 import type { DlpTemplate, TextArea } from '../types.js';
 import type { TextSource } from '../message-context.js';
 import { detect, type DlpFinding } from '../dlp/detectors.js';
+import { dlpLabel } from '../dlp/catalog.js';
 import { COST, evidence, type CompiledCondition } from './types.js';
-
-const NAMES: Record<DlpTemplate, string> = {
-  'credit-card': 'credit card number',
-  'my-number': 'My Number (individual number)',
-  iban: 'IBAN',
-  'us-ssn': 'US social security number',
-};
 
 /** At most this many numbers are listed one by one; the count says how many there were. */
 const MAX_LISTED = 20;
@@ -42,7 +36,7 @@ export function dlpCondition(
       const list: Evidence[] = [...seen.values()].slice(0, MAX_LISTED).map(({ f, s }) =>
         evidence({
           condition: 'dlp',
-          detail: `${f.label ? `${f.label} ` : ''}${NAMES[template]} ${f.masked} in ${s.attachment ? `attachment ${s.attachment}` : s.where}`,
+          detail: `${f.label ? `${f.label} ` : ''}${dlpLabel(template)} ${f.masked} in ${s.attachment ? `attachment ${s.attachment}` : s.where}`,
           where: s.where,
           value: f.masked,
           attachment: s.attachment,

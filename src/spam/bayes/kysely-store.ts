@@ -1,6 +1,7 @@
 // The classifier's counts in the store (SQLite or PostgreSQL), shared by every node of a group.
 // Learning writes a batch in one transaction (multi-row upserts); scoring reads through an
-// in-memory cache that is dropped when another node has learned (bayes_meta.version moved).
+// in-memory cache that is dropped when another node has learned (bayes_meta.version moved) and
+// updated in place when this node learned.
 import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
 import type { StoreKind } from '../../store/store.js';
 import type { Database } from '../../store/schema.js';
@@ -178,9 +179,9 @@ export class KyselyTokenStore implements TokenStore {
   }
 
   async apply(batch: LearnBatch): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const meta = await this.db.transaction().execute(async (trx) => {
       await this.applyTokens(trx, batch);
-      await trx
+      const updated = await trx
         .updateTable('bayes_meta')
         .set({
           nspam: sql<number>`case when nspam + ${batch.nspam} < 0 then 0 else nspam + ${batch.nspam} end`,
@@ -189,7 +190,8 @@ export class KyselyTokenStore implements TokenStore {
           updated_at: batch.at,
         })
         .where('id', '=', 1)
-        .execute();
+        .returning(['nspam', 'nham', 'version'])
+        .executeTakeFirst();
       const learned = [...batch.seen].filter((e): e is [string, Label] => e[1] !== null);
       const forgotten = [...batch.seen].filter(([, l]) => l === null).map(([k]) => k);
       for (const part of chunks(learned)) {
@@ -207,8 +209,37 @@ export class KyselyTokenStore implements TokenStore {
       for (const part of chunks(forgotten)) {
         await trx.deleteFrom('bayes_seen').where('msg_key', 'in', part).execute();
       }
+      return updated;
     });
-    this.invalidate();
+    this.keepCacheAfter(batch, meta);
+  }
+
+  /**
+   * Learning on this node (a report, a release) keeps the token cache warm: when nobody else
+   * learned since the cache was filled (the version moved by exactly this batch), the batch's
+   * changes are applied to the cached counts; otherwise the cache starts over.
+   */
+  private keepCacheAfter(
+    batch: LearnBatch,
+    meta: { nspam: number; nham: number; version: number } | undefined,
+  ): void {
+    if (!meta || !this.meta || Number(meta.version) !== this.meta.version + 1) {
+      this.invalidate();
+      return;
+    }
+    for (const [h, d] of batch.tokens) {
+      const c = this.cache.get(h);
+      if (c === undefined) continue;
+      const spam = Math.max(0, (c?.spam ?? 0) + d.spam);
+      const ham = Math.max(0, (c?.ham ?? 0) + d.ham);
+      this.cache.set(h, spam === 0 && ham === 0 ? null : { spam, ham });
+    }
+    this.meta = {
+      nspam: Number(meta.nspam),
+      nham: Number(meta.nham),
+      version: Number(meta.version),
+      checkedAt: this.meta.checkedAt,
+    };
   }
 
   /**

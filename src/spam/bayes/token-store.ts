@@ -48,8 +48,22 @@ export interface TokenStore {
   expire(before: number): Promise<number>;
 }
 
+/**
+ * Hashes of recent tokens. Most tokens of a message are common words seen in every other one,
+ * and hashing was the largest cost of scoring (bench/spam-speed.ts); the memo starts over when
+ * full, which keeps it bounded without bookkeeping.
+ */
+const HASH_MEMO_SIZE = 200_000;
+let hashMemo = new Map<string, number>();
+
 export function tokenHash(token: string): number {
-  return createHash('sha1').update(token).digest().readUIntBE(0, 6);
+  let h = hashMemo.get(token);
+  if (h === undefined) {
+    h = createHash('sha1').update(token).digest().readUIntBE(0, 6);
+    if (hashMemo.size >= HASH_MEMO_SIZE) hashMemo = new Map();
+    hashMemo.set(token, h);
+  }
+  return h;
 }
 
 export function emptyBatch(at = Date.now()): LearnBatch {

@@ -1,12 +1,17 @@
 // The Bayesian classifier's view of a message: a set of tokens (each counted once per message,
 // as SpamBayes does). Text is normalised (NFKC, lower case) and split on white space like
-// SpamBayes; runs of Japanese/Chinese go to character bigrams (japanese.ts). Headers give
+// SpamBayes; pairs of neighbouring body words are tokens too ("click here", "remove you"), and
+// words written in capitals keep their case as SpamAssassin's tokenizer does ("FREE" is not
+// "free"); runs of Japanese/Chinese go to character bigrams (japanese.ts). Headers give
 // prefixed tokens ("subject:…", "from:addr:…", a few whole values such as X-Mailer), URLs their
 // host parts, HTML the tricks used to hide text. Headers that mail stores and filters add after
 // delivery (Delivered-To, X-Spam-*, X-Keywords…) are never read: they say nothing about the
 // sender, and a gateway never sees them.
 import type { Facts } from '../../scan/facts.js';
 import { CJK_RUN, cjkTokens } from './japanese.js';
+
+// CJK_RUN is global (for matchAll); a test needs a regex without lastIndex state.
+const CJK_RUN_TEST = new RegExp(CJK_RUN.source, 'u');
 
 /** Text read per message: beyond it spam only repeats itself, and time stays bounded. */
 const MAX_TEXT = 100_000;
@@ -53,9 +58,39 @@ function wordTokens(word: string, prefix: string, out: Set<string>): void {
   out.add(`${prefix}skip:${w[0]} ${Math.floor(n / 10) * 10}`);
 }
 
+const SHOUTED_RE = /\b[A-Z][A-Z!$]{2,11}\b/g;
+
+/**
+ * Words in capitals, before lower-casing (after NFKC, so full-width "ＦＲＥＥ" is "FREE"): spam
+ * shouts ("FREE", "ACT NOW!"), ham rarely does.
+ */
+function shoutedTokens(text: string, prefix: string, out: Set<string>): void {
+  for (const m of text.normalize('NFKC').matchAll(SHOUTED_RE)) out.add(`${prefix}caps:${m[0]}`);
+}
+
+/**
+ * Pairs of neighbouring Latin words of the body (phrases like "to be removed" say more than
+ * their words). Measured with bench/eval-spam.ts --folds 5: more spam caught and fewer ham.
+ */
+function bigramTokens(normalised: string, out: Set<string>): void {
+  let prev = '';
+  for (const chunk of normalised.split(/\s+/)) {
+    const w = chunk.replace(TRIM_RE, '');
+    if (w.length < MIN_WORD || w.length > MAX_WORD || CJK_RUN_TEST.test(w)) {
+      prev = '';
+      continue;
+    }
+    if (prev !== '') out.add(`bi:${prev} ${w}`);
+    prev = w;
+  }
+}
+
 /** Tokens of free text: Latin words by white space, CJK runs by bigrams. */
 export function textTokens(text: string, prefix: string, out: Set<string>): void {
-  const t = norm(text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
+  const raw = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
+  const t = norm(raw);
+  shoutedTokens(raw, prefix, out);
+  if (prefix === '') bigramTokens(t, out);
   for (const chunk of t.split(/\s+/)) {
     if (chunk === '') continue;
     let last = 0;
