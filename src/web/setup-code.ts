@@ -36,6 +36,22 @@ export class SetupCode {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
+  /**
+   * Takes the code for one use: true only for the first caller with the right code, so that two
+   * requests racing with it cannot both create a first account. `giveBack` undoes a claim whose
+   * use failed.
+   */
+  claim(given: string): { giveBack(): void } | undefined {
+    const code = this.code;
+    if (!code || !this.matches(given)) return undefined;
+    this.code = undefined;
+    return {
+      giveBack: () => {
+        this.code ??= code;
+      },
+    };
+  }
+
   /** Forgets the code and removes its file (it has been used, or is no longer needed). */
   async discard(): Promise<void> {
     this.code = undefined;

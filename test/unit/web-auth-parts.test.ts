@@ -9,6 +9,9 @@ import { resolveLanguage } from '../../src/web/console-auth.js';
 import { NodeServices } from '../../src/web/node-services.js';
 import { allows, completePermissions } from '../../src/web/roles.js';
 import { silentLogger } from '../../src/util/log.js';
+import { SetupCode, setupCodePath } from '../../src/web/setup-code.js';
+import { readFile } from 'node:fs/promises';
+import { tempDir } from '../helpers/tmp.js';
 import { SettingsError, toRuntimeSettings, validateSettings } from '../../src/config/settings.js';
 
 test('each failed logon doubles the wait, per address and per account, up to a ceiling', () => {
@@ -121,4 +124,21 @@ test('the console section of the settings: defaults, durations in ms, bad values
       e.problems.some((p) => p.startsWith('console.lockoutThreshold:')) &&
       e.problems.some((p) => p === 'console.colour: unknown setting'),
   );
+});
+
+test('the setup code serves one first account: a second request racing with it is refused', async () => {
+  const t = await tempDir('sekimori-setup-');
+  try {
+    const setup = new SetupCode(t.dir);
+    await setup.create(silentLogger());
+    const code = (await readFile(setupCodePath(t.dir), 'utf8')).trim();
+    assert.equal(setup.claim('wrong'), undefined);
+    const first = setup.claim(code);
+    assert.ok(first, 'the right code is taken once');
+    assert.equal(setup.claim(code), undefined, 'and not twice');
+    first.giveBack(); // creating the account failed: the code works again
+    assert.ok(setup.claim(code));
+  } finally {
+    await t.cleanup();
+  }
 });

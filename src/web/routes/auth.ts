@@ -136,7 +136,9 @@ export function authRoutes(): RouteSpec[] {
         // wrong codes slow down like wrong passwords
         const delay = c.throttle.delayFor(ctx.ip, '(setup)');
         if (delay > 0) await sleep(delay);
-        if (!c.setup.matches(ctx.body.setupCode)) {
+        rejectWeak(ctx.body.account, ctx.body.password);
+        const claim = c.setup.claim(ctx.body.setupCode);
+        if (!claim) {
           c.throttle.failed(ctx.ip, '(setup)');
           await c.audit.record({
             account: '',
@@ -147,15 +149,13 @@ export function authRoutes(): RouteSpec[] {
           });
           throw new ApiError(403, 'wrong setup code (see the console-setup-code file in the data directory)');
         }
-        rejectWeak(ctx.body.account, ctx.body.password);
-        if (
-          !(await c.accounts.create({
-            name: ctx.body.account,
-            password: ctx.body.password,
-            role: ADMINISTRATOR,
-          }))
-        )
-          throw new ApiError(409, 'the console is already set up: log on instead');
+        const created = await c.accounts
+          .create({ name: ctx.body.account, password: ctx.body.password, role: ADMINISTRATOR })
+          .catch((err: unknown) => {
+            claim.giveBack();
+            throw err;
+          });
+        if (!created) throw new ApiError(409, 'the console is already set up: log on instead');
         await c.setup.discard();
         c.throttle.succeeded(ctx.ip, '(setup)');
         await c.audit.record({
