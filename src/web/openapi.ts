@@ -56,7 +56,12 @@ export function openApiDocument(routes: RouteSpec[], version: string): JsonSchem
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: jsonSchema(r.body, 'input') } },
+              content: {
+                'application/json': { schema: jsonSchema(r.body, 'input') },
+                ...Object.fromEntries(
+                  (r.rawBodyTypes ?? []).map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+                ),
+              },
             },
           }
         : {}),

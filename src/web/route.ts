@@ -80,6 +80,11 @@ export interface RouteSpec<
    * secrets removed); handlers add detail with ctx.audit when that says more.
    */
   audit?: string;
+  /**
+   * Content types the body may also come in as raw bytes (the handler then gets a Buffer), for
+   * the OpenAPI document; the server parses message/rfc822 and application/octet-stream.
+   */
+  rawBodyTypes?: readonly string[];
   params?: P;
   query?: Q;
   body?: B;

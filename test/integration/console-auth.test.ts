@@ -290,6 +290,9 @@ describe('console on a fresh gateway', () => {
       assert.equal(op.summary, route.summary);
       assert.deepEqual(op.tags, [route.section]);
     }
+    // the policy test also takes the .eml itself
+    const testOp = r.json.paths['/api/v1/policy/test'].post;
+    assert.equal(testOp.requestBody.content['message/rfc822'].schema.format, 'binary');
     const logonOp = r.json.paths['/api/v1/session'].post;
     assert.deepEqual(logonOp.requestBody.content['application/json'].schema.required.sort(), [
       'account',

@@ -449,6 +449,7 @@ export function policyRoutes(): RouteSpec[] {
         'against the current rules or a draft: facts, engine verdicts, and per rule matched or not and why',
       query: testQuery,
       body: z.union([z.instanceof(Buffer), testJson]),
+      rawBodyTypes: ['message/rfc822', 'application/octet-stream'],
       handler: testMessage,
     }),
   ];
