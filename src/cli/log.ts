@@ -14,7 +14,14 @@ import {
 interface TrackingOptions extends SearchOptions {
   result?: string;
   id?: string;
+  subject?: string;
+  clientIp?: string;
+  verdict?: string;
+  attachment?: string;
 }
+
+/** Search options the command passes on to the query as they are. */
+const PASSED_ON = ['sender', 'recipient', 'result', 'subject', 'clientIp', 'verdict', 'attachment'] as const;
 
 export function registerLog(program: Command): void {
   const log = program.command('log').description('query the product logs');
@@ -25,14 +32,16 @@ export function registerLog(program: Command): void {
     .option('--since <time>', 'from this time (ISO date/time, or a duration ago such as 2h)')
     .option('--until <time>', 'up to this time')
     .option('--result <result>', 'delivered, deferred, bounced, expired, held, deleted, queued')
+    .option('--subject <pattern>', 'subject contains ("*" wildcard)')
+    .option('--client-ip <pattern>', 'client IP ("*" wildcard, e.g. 192.0.2.*)')
+    .option('--verdict <text>', 'scan and policy summary contains (virus, spam, quarantine, a rule name…)')
+    .option('--attachment <pattern>', 'an attachment name contains ("*" wildcard, e.g. *.exe)')
     .option('--id <queueId>', 'one message')
     .option('-n, --limit <n>', 'at most this many messages (default 100)')
     .option('--json', 'print JSON')
     .action(async (opts: TrackingOptions) => {
       const q: TrackingQuery = parseTimeRange(opts);
-      if (opts.sender) q.sender = opts.sender;
-      if (opts.recipient) q.recipient = opts.recipient;
-      if (opts.result) q.result = opts.result;
+      for (const key of PASSED_ON) if (opts[key]) q[key] = opts[key];
       if (opts.id) q.queueId = opts.id;
       if (opts.limit) q.limit = parseLimit(opts.limit);
       const messages = await withStore(opts, (store) => queryTracking(store, q));

@@ -105,6 +105,22 @@ describe('console message tracking', () => {
       await ids(`attachment=budget&until=${new Date(Date.now() - 3_600_000).toISOString()}`),
       [],
     );
+    // the command line searches the same way
+    const cli = await gw.cli([
+      'log',
+      'tracking',
+      '--json',
+      '--attachment',
+      'budget*.xls',
+      '--verdict',
+      'code names',
+      '--client-ip',
+      '127.0.0.*',
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.ok((JSON.parse(cli.stdout) as Json[]).some((m) => m.queueId === queueId));
+    const none = await gw.cli(['log', 'tracking', '--json', '--subject', 'no-such-subject']);
+    assert.deepEqual(JSON.parse(none.stdout), []);
     const paged = await admin.get('/tracking?limit=1&offset=0');
     assert.equal(paged.json.messages.length, 1);
     assert.ok(paged.json.total >= 2, 'the original and its copy');
