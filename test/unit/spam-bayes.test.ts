@@ -157,6 +157,41 @@ describe('spam tokenizer', () => {
       assert.ok(tokens.has(t), `missing ${t}: ${[...tokens].join(' ')}`);
     }
   });
+
+  test('relay IPs, Date layout, Message-ID and MIME boundary shapes become tokens', async () => {
+    const raw = [
+      'Received: from mx.example.com (mx.example.com [10.0.0.5]) by inbound.example.com; Tue, 3 Jun 2025 09:00:05 +0900',
+      'Received: from relay (dsl.example.net [198.51.100.7]) by mx.example.com; Tue, 3 Jun 2025 09:00:01 +0900',
+      'From: promo@deals.example.net',
+      'To: user@example.com',
+      'Subject: Offer',
+      'Date: Tue, 3 Jun 2025 09:00:00 +0900',
+      'Message-ID: <200206030900.VAA15757@deals.example.net>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/alternative; boundary="----=_NextPart_000_0012_01C2"',
+      '',
+      '------=_NextPart_000_0012_01C2',
+      'Content-Type: text/plain',
+      '',
+      'Buy now.',
+      '------=_NextPart_000_0012_01C2--',
+      '',
+    ].join('\r\n');
+    const tokens = tokenize((await parse(raw)).facts);
+    for (const t of [
+      'received:ip:198',
+      'received:ip:198.51',
+      'received:ip:198.51.100',
+      'date:shape:W, 9 M 9999 99:99:99 +9999',
+      'date:tz:+0900',
+      'message-id:shape:9.A9',
+      'content-type:boundary:----=_AaAa_9_9_9A9',
+      'content-transfer-encoding:none',
+    ]) {
+      assert.ok(tokens.has(t), `missing ${t}: ${[...tokens].join(' ')}`);
+    }
+    assert.ok(!tokens.has('received:ip:10'), 'private relays are left out');
+  });
 });
 
 describe('chi-square combining', () => {

@@ -128,6 +128,40 @@ describe('spam engine', () => {
     assert.match(mismatch?.detail ?? '', /bank\.test.*198\.51\.100\.7/);
   });
 
+  test('random subject tags, random mailer names and made-up sender addresses', async () => {
+    const v = await score(
+      plain(
+        [
+          'From: corn427@mailer.example.net',
+          'To: user@example.com',
+          'Subject: your report !  ufhvv',
+          'Date: Tue, 3 Jun 2025 09:00:00 +0900',
+          'Message-ID: <x1@mailer.example.net>',
+          'X-Mailer: fNthRC4yresSVXVvrmumpAEY',
+        ].join('\r\n'),
+        'See the report.',
+      ),
+    );
+    const rules = new Set(v.reasons.map((r) => r.rule));
+    for (const r of ['SUBJECT_RANDOM_TAG', 'X_MAILER_RANDOM', 'FROM_LOCAL_DIGITS'])
+      assert.ok(rules.has(r), `${r} missing from ${[...rules].join(' ')}`);
+    // A product name, a year in a subject and two digits in an address are ordinary.
+    const ok = await score(
+      plain(
+        [
+          'From: Bob Smith <bob42@partner.test>',
+          'To: user@example.com',
+          'Subject: Budget for 2025',
+          'Date: Tue, 3 Jun 2025 09:00:00 +0900',
+          'Message-ID: <abc123@partner.test>',
+          'X-Mailer: Microsoft Outlook 16.0',
+        ].join('\r\n'),
+        'Numbers attached.',
+      ),
+    );
+    assert.deepEqual(ok.reasons, []);
+  });
+
   test('Japanese unsolicited-advertisement label and half-width katakana', async () => {
     const raw = plain(
       [

@@ -3,8 +3,9 @@
 // SpamBayes; pairs of neighbouring body words are tokens too ("click here", "remove you"), and
 // words written in capitals keep their case as SpamAssassin's tokenizer does ("FREE" is not
 // "free"); runs of Japanese/Chinese go to character bigrams (japanese.ts). Headers give
-// prefixed tokens ("subject:…", "from:addr:…", a few whole values such as X-Mailer), URLs their
-// host parts, HTML the tricks used to hide text. Headers that mail stores and filters add after
+// prefixed tokens ("subject:…", "from:addr:…", a few whole values such as X-Mailer, the layout
+// of Date, Message-ID and the MIME boundary, the relays' IP prefixes), URLs their host parts,
+// HTML the tricks used to hide text. Headers that mail stores and filters add after
 // delivery (Delivered-To, X-Spam-*, X-Keywords…) are never read: they say nothing about the
 // sender, and a gateway never sees them.
 import type { Facts } from '../../scan/facts.js';
@@ -211,6 +212,63 @@ function headerTokens(facts: Facts, out: Set<string>): void {
   out.add(`content-type:${ct.split(';')[0]?.trim()}`);
   const charset = /charset\s*=\s*"?([^";\s]+)/.exec(ct)?.[1];
   if (charset) out.add(`charset:${charset}`);
+  if (first('content-transfer-encoding') === undefined) out.add('content-transfer-encoding:none');
+  // Each mail program draws its MIME boundaries and Message-IDs in its own way; bulk mailers
+  // are recognisable by the shape alone ("----=_NextPart_9_9_9.9" vs "Apple-Mail-9-9").
+  const boundary = /boundary\s*=\s*"?([^";]+)/i.exec(first('content-type') ?? '')?.[1];
+  if (boundary) out.add(`content-type:boundary:${shape(boundary)}`);
+  const local = /^<?([^@>]*)@/.exec(msgid)?.[1];
+  if (local !== undefined) out.add(`message-id:shape:${shape(local)}`);
+  dateTokens(first('date'), out);
+  receivedTokens(facts, out);
+}
+
+/** Runs of digits, capitals and small letters as 9, A, a: "VAA15757" is "A9". */
+const shape = (v: string) =>
+  v
+    .replace(/[0-9]+/g, '9')
+    .replace(/[A-Z]+/g, 'A')
+    .replace(/[a-z]+/g, 'a')
+    .slice(0, 24);
+
+const WEEKDAY_RE = /\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b/g;
+const MONTH_RE = /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/g;
+
+/** The Date header's layout and time zone: spamware writes dates its own way. */
+function dateTokens(date: string | undefined, out: Set<string>): void {
+  if (date === undefined) return;
+  const layout = date
+    .replace(/\([^)]*\)/g, '')
+    .trim()
+    .replace(/\d/g, '9')
+    .replace(WEEKDAY_RE, 'W')
+    .replace(MONTH_RE, 'M');
+  out.add(`date:shape:${layout.slice(0, 40)}`);
+  const tz = /([+-]\d{4})/.exec(date)?.[1];
+  if (tz) out.add(`date:tz:${tz}`);
+}
+
+const RCVD_FROM_RE = /^from\s+\S+\s+\(([^)]*)\)/i;
+const PRIVATE_IP_RE = /^(?:127\.|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|0\.)/;
+
+/**
+ * The public IPs of the relays in the Received chain, as /8, /16 and /24 prefixes (SpamBayes
+ * does the same): spam comes from the same badly kept networks again and again. Host names and
+ * the "by" side are left out: they mostly name the receiving side, not the sender.
+ */
+function receivedTokens(facts: Facts, out: Set<string>): void {
+  let n = 0;
+  for (const h of facts.headers) {
+    if (h.name !== 'received') continue;
+    if (++n > 10) break;
+    const inner = RCVD_FROM_RE.exec(h.value.trim())?.[1];
+    const ip = inner === undefined ? undefined : /\[(\d{1,3}(?:\.\d{1,3}){3})\]/.exec(inner)?.[1];
+    if (ip === undefined || PRIVATE_IP_RE.test(ip)) continue;
+    const p = ip.split('.');
+    out.add(`received:ip:${p[0]}`);
+    out.add(`received:ip:${p.slice(0, 2).join('.')}`);
+    out.add(`received:ip:${p.slice(0, 3).join('.')}`);
+  }
 }
 
 function attachmentTokens(facts: Facts, out: Set<string>): void {

@@ -40,12 +40,18 @@ const JA_SPAM_PHRASES = [
   '簡単に稼',
 ];
 
+const SUBJECT_TAG_RE = /\s{2,}[A-Za-z]{2,8}\s*$|\s-[a-z]{5,}\s*$/;
+
 function textRules(facts: Facts, hits: RuleHit[]): void {
   const subject = facts.subject;
   const letters = subject.replace(/[^A-Za-z]/g, '');
   if (letters.length >= 8 && letters === letters.toUpperCase()) {
     hits.push({ rule: 'SUBJECT_ALL_CAPS', detail: `subject "${subject.slice(0, 60)}"` });
   }
+  // Bulk mailers end subjects with a random tag so that no two copies are alike ("Free!  ufhvv",
+  // "… it's FREE! -pkqolhil"). Only the end is read: a long run of spaces costs no more.
+  const tag = SUBJECT_TAG_RE.exec(subject.slice(-80))?.[0];
+  if (tag) hits.push({ rule: 'SUBJECT_RANDOM_TAG', detail: `subject ends with "${tag.trim()}"` });
   const bangs = (subject.match(/[!！]/g) ?? []).length;
   if (bangs >= 2) hits.push({ rule: 'SUBJECT_EXCLAIM', detail: `${bangs} exclamation marks in the subject` });
   const body = `${facts.textBody}\n${facts.htmlText}`;

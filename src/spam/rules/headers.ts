@@ -64,6 +64,9 @@ function fromRules(facts: Facts, hits: RuleHit[]): void {
     hits.push({ rule: 'MISSING_SUBJECT', detail: 'no Subject header' });
   const from = facts.from[0];
   if (!from) return;
+  // Addresses made up per message ("corn427@", "20143p85@"); people rarely pick three digits.
+  const local = from.address.split('@')[0] ?? '';
+  if (/\d{3,}/.test(local)) hits.push({ rule: 'FROM_LOCAL_DIGITS', detail: `From ${from.address}` });
   // "support@bank.example" <x@elsewhere.test>: the reader sees the display name.
   const shown = /[a-z0-9._%+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)/i.exec(from.name)?.[1];
   const real = addressDomain(from.address);
@@ -98,8 +101,16 @@ function receivedRules(facts: Facts, hits: RuleHit[]): void {
   if (numeric) hits.push({ rule: 'RCVD_NUMERIC_HELO', detail: 'HELO with a bare IP address' });
 }
 
+/** A mailer name that is a random string ("fNthRC4yresSVXVvrmumpAEY"), not a product. */
+function mailerRules(facts: Facts, hits: RuleHit[]): void {
+  const mailer = facts.headers.find((h) => h.name === 'x-mailer')?.value.trim();
+  if (mailer && /^[A-Za-z0-9]{12,}$/.test(mailer) && /[A-Z]/.test(mailer) && /[a-z]/.test(mailer))
+    hits.push({ rule: 'X_MAILER_RANDOM', detail: `X-Mailer: ${mailer.slice(0, 40)}` });
+}
+
 export function headerRules(facts: Facts): RuleHit[] {
   const hits: RuleHit[] = [];
+  mailerRules(facts, hits);
   dateRules(facts, hits);
   idRules(facts, hits);
   fromRules(facts, hits);
