@@ -14,12 +14,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { authenticate } from '../../src/auth/verify.js';
 import { authSettingsSchema, resolveAuthSettings } from '../../src/auth/auth-settings.js';
 import { startDnsServer, type DnsRecords, type DnsServer } from '../helpers/dns-server.js';
+import { corpusPath } from '../helpers/corpora.js';
 
-const T = resolve('../shared/corpora/dkim/mail-dkim/t');
+const T = corpusPath('dkim', 'mail-dkim', 't');
 const CORPUS = join(T, 'corpus');
 
 /** FAKE_DNS.dat as dnsmasq records. */

@@ -3,13 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { startGateway } from '../helpers/gateway.js';
 import { startSink } from '../helpers/sink.js';
 import { waitUntil } from '../helpers/tmp.js';
+import { corpusPath } from '../helpers/corpora.js';
 
-const CORPORA = resolve('..', 'shared', 'corpora', 'mime');
+const CORPORA = corpusPath('mime');
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -9,8 +9,9 @@ import { parseMessage } from '../../src/scan/parse/index.js';
 import { defaultScanSettings } from '../../src/scan/scan-settings.js';
 import type { ParsedMessage } from '../../src/scan/facts.js';
 import { CTX, attachment, message } from '../fixtures/mime/builders.js';
+import { corpusPath } from '../helpers/corpora.js';
 
-const CORPUS = path.resolve('..', 'shared', 'corpora', 'mime');
+const CORPUS = corpusPath('mime');
 const CLAMAV = '/usr/share/clamav-testfiles';
 const limits = defaultScanSettings();
 const PER_MESSAGE_MS = 5000;
