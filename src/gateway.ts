@@ -68,7 +68,8 @@ export class Gateway {
   private controlServer: Server | undefined;
   private console: RunningConsole | undefined;
   private smtpAddress = '';
-  private mailStats: StatsRecorder | undefined;
+  /** Counters written in batches: flushed when the node stops. */
+  private counters: { close(): Promise<void> }[] = [];
   private heartbeat: NodeHeartbeat | undefined;
 
   private constructor(
@@ -106,7 +107,7 @@ export class Gateway {
       const events = new PolicyEventLog(store, config.nodeName, log);
       const quarantine = new QuarantineRepository(store);
       const reputation = new Reputation({ settings: settings.current, log });
-      const dmarcLog = new DmarcResultLog(store.db);
+      const dmarcLog = new DmarcResultLog(store.db, log);
       const dmarcResults = (auth: AuthResults, ip: string) => dmarcLog.record(auth, ip);
       const spamStage = new SpamStage({
         settings: () => settings.current().spam,
@@ -235,7 +236,7 @@ export class Gateway {
           spamFeedback: spamStage.feedback,
         },
       );
-      gw.mailStats = mailStats;
+      gw.counters = [mailStats, dmarcLog];
       queue.start();
       settings.watch();
       gw.startMaintenance();
@@ -370,7 +371,7 @@ export class Gateway {
     await this.policy.scanner.close();
     await this.policy.events.close();
     await this.tracking.close();
-    await this.mailStats?.close();
+    for (const c of this.counters) await c.close();
     await this.store.close();
   }
 }

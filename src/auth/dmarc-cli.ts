@@ -15,7 +15,7 @@ import {
 } from '../cli/common.js';
 import { toRuntimeSettings } from '../config/settings.js';
 import { SettingsRepository } from '../store/settings-repo.js';
-import { buildAggregateReports, DmarcResultLog, type AggregateReport } from './dmarc-reports.js';
+import { buildAggregateReports, dmarcResultRows, type AggregateReport } from './dmarc-reports.js';
 
 interface ReportOptions extends NodeOptions {
   print?: boolean;
@@ -116,7 +116,7 @@ export function registerDmarc(program: Command): void {
         } catch {
           // no settings stored yet: the defaults
         }
-        return { rows: await new DmarcResultLog(store.db).rows(from, to), hostname };
+        return { rows: await dmarcResultRows(store.db, from, to), hostname };
       });
       const email = o.email ?? `postmaster@${hostname}`;
       const wanted = o.domain?.toLowerCase();

@@ -8,6 +8,8 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { StoreKind } from '../store/store.js';
 import type { AuthResults, DmarcPolicy } from './types.js';
+import { BatchWriter, chunks } from '../log/batch-writer.js';
+import type { Logger } from '../util/log.js';
 
 export interface DmarcResultsTable {
   /** Hash of every other key column: one row per distinct combination and day. */
@@ -102,48 +104,62 @@ export function dmarcRow(
   return { row_key, ...key, record: d.record, pct: d.pct, updated_at: at };
 }
 
-export class DmarcResultLog {
+/**
+ * The counts in the store. Results are counted in memory and written together one flush
+ * interval later (like the other logs), so inbound mail never waits on a write per message.
+ */
+export class DmarcResultLog extends BatchWriter<DmarcResultsTable> {
   private readonly db: Db;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, log: Logger, flushIntervalMs = 1000) {
+    super(log, 'cannot write DMARC results; will retry', flushIntervalMs);
     this.db = db as unknown as Db;
   }
 
   /** Counts one message's DMARC result (nothing when its domain publishes no record). */
-  async record(auth: AuthResults, sourceIp: string, at = Date.now()): Promise<void> {
+  record(auth: AuthResults, sourceIp: string, at = Date.now()): void {
     const row = dmarcRow(auth, sourceIp, at);
-    if (!row) return;
-    await this.db
-      .insertInto('dmarc_results')
-      .values({ ...row, count: 1 })
-      .onConflict((oc) =>
-        oc.column('row_key').doUpdateSet({
-          count: sql<number>`dmarc_results.count + 1`,
-          record: sql<string>`excluded.record`,
-          pct: sql<number>`excluded.pct`,
-          updated_at: sql<number>`excluded.updated_at`,
-        }),
-      )
-      .execute();
+    if (row) this.push({ ...row, count: 1 });
   }
 
-  /** The rows of the UTC days from `from` to `to` (inclusive, YYYY-MM-DD). */
-  rows(from: string, to: string): Promise<DmarcResultsTable[]> {
-    return this.db
-      .selectFrom('dmarc_results')
-      .selectAll()
-      .where('day', '>=', from)
-      .where('day', '<=', to)
-      .orderBy('policy_domain')
-      .orderBy('source_ip')
-      .execute();
+  protected async write(items: DmarcResultsTable[]): Promise<void> {
+    // one row per combination, whatever the number of messages; the latest record and pct win
+    const sums = new Map<string, DmarcResultsTable>();
+    for (const item of items) {
+      const seen = sums.get(item.row_key);
+      sums.set(item.row_key, seen ? { ...item, count: seen.count + item.count } : item);
+    }
+    for (const rows of chunks([...sums.values()], 100)) {
+      await this.db
+        .insertInto('dmarc_results')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('row_key').doUpdateSet({
+            count: sql<number>`dmarc_results.count + excluded.count`,
+            record: sql<string>`excluded.record`,
+            pct: sql<number>`excluded.pct`,
+            updated_at: sql<number>`excluded.updated_at`,
+          }),
+        )
+        .execute();
+    }
   }
+}
 
-  /** Drops rows of days before `before` (YYYY-MM-DD), after they were reported. */
-  async prune(before: string): Promise<number> {
-    const r = await this.db.deleteFrom('dmarc_results').where('day', '<', before).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
+/** The counted rows of the UTC days from `from` to `to` (inclusive, YYYY-MM-DD). */
+export function dmarcResultRows(
+  db: Kysely<Database>,
+  from: string,
+  to: string,
+): Promise<DmarcResultsTable[]> {
+  return (db as unknown as Db)
+    .selectFrom('dmarc_results')
+    .selectAll()
+    .where('day', '>=', from)
+    .where('day', '<=', to)
+    .orderBy('policy_domain')
+    .orderBy('source_ip')
+    .execute();
 }
 
 /** The tags of a DMARC record ("v=DMARC1; p=reject; rua=mailto:a@b"). */

@@ -18,7 +18,8 @@ function fromOutside(envelope: PartialEnvelope, settings: Settings): boolean {
 }
 
 /** Told of every authenticated message with the client IP judged (DMARC aggregate reports). */
-export type AuthResultSink = (auth: AuthResults, clientIp: string) => Promise<void>;
+/** Takes each result for later (it must not throw nor wait on the store). */
+export type AuthResultSink = (auth: AuthResults, clientIp: string) => void;
 
 export function authenticationCheck(settings: () => Settings, log: Logger, onResult?: AuthResultSink) {
   return async (raw: Buffer, envelope: PartialEnvelope): Promise<Partial<Envelope>> => {
@@ -46,9 +47,7 @@ export function authenticationCheck(settings: () => Settings, log: Logger, onRes
       return {};
     }
     // Counted before a reject, which the domain's reports must show too; never holds mail up.
-    onResult?.(auth, relayed ? client.ip : envelope.client.ip).catch((err: unknown) =>
-      log.warn({ err }, 'DMARC result not recorded for the aggregate report'),
-    );
+    onResult?.(auth, relayed ? client.ip : envelope.client.ip);
     if (auth.dmarc?.action === 'reject') {
       throw new SmtpReply(
         550,

@@ -10,6 +10,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { swaks } from '../helpers/swaks.js';
+import { waitUntil } from '../helpers/tmp.js';
 import { parseMessage } from '../../src/scan/parse/index.js';
 import { defaultScanSettings } from '../../src/scan/scan-settings.js';
 
@@ -46,6 +47,12 @@ before(async () => {
   assert.equal((await send('news@shop.test', '127.0.0.2')).code, 0);
   assert.equal((await send('news@shop.test', '127.0.0.3')).code, 0, 'SPF fail: quarantined');
   assert.notEqual((await send('ceo@bank.test', '127.0.0.3')).code, 0, 'refused per p=reject');
+  // the gateway writes its counts in batches: wait until all four are in the store
+  await waitUntil(async () => {
+    const r = await gw.cli(['dmarc', 'report', '--print', '--json', '--day', today()]);
+    const reports = (JSON.parse(r.stdout || '{}') as { reports?: { messages: number }[] }).reports ?? [];
+    return reports.reduce((n, x) => n + x.messages, 0) === 4;
+  }, 'the four DMARC results are counted');
 });
 after(async () => {
   await gw?.stop();
