@@ -63,6 +63,19 @@ interface Totals extends LearnSummary {
   notMessages: string[];
 }
 
+function emptyTotals(): Totals {
+  return {
+    learned: 0,
+    skipped: 0,
+    relearned: 0,
+    forgotten: 0,
+    files: 0,
+    messages: 0,
+    unreadable: [],
+    notMessages: [],
+  };
+}
+
 const MESSAGE_HEADERS = new Set(['from', 'to', 'subject', 'date', 'message-id', 'received', 'return-path']);
 
 async function checkPaths(paths: string[]): Promise<void> {
@@ -83,16 +96,7 @@ async function learnPaths(
 ): Promise<Totals> {
   const limits = await scanLimits(store);
   const queue = new LearnQueue(new KyselyTokenStore(store.db));
-  const totals: Totals = {
-    learned: 0,
-    skipped: 0,
-    relearned: 0,
-    forgotten: 0,
-    files: 0,
-    messages: 0,
-    unreadable: [],
-    notMessages: [],
-  };
+  const totals = emptyTotals();
   const flush = async () => {
     const s = await queue.flush();
     totals.learned += s.learned;
@@ -260,16 +264,7 @@ function looksLikeMail(raw: Buffer): boolean {
  * cache) has the reports at once; undefined when no gateway runs (the caller learns in the store).
  */
 async function reportThroughGateway(socket: string, paths: string[]): Promise<Totals | undefined> {
-  const totals: Totals = {
-    learned: 0,
-    skipped: 0,
-    relearned: 0,
-    forgotten: 0,
-    files: 0,
-    messages: 0,
-    unreadable: [],
-    notMessages: [],
-  };
+  const totals = emptyTotals();
   let batch: Buffer[] = [];
   const send = async () => {
     if (batch.length === 0) return;
