@@ -66,6 +66,8 @@ export function KeywordListsPage() {
               <button
                 type="button"
                 data-testid="list-add"
+                // until the stored lists arrive, an added list would be overwritten by them
+                disabled={!data}
                 onClick={() => setLists([...lists, { name: '', mode: 'any', entries: [{ pattern: '' }] }])}
               >
                 {t('lists.add')}
@@ -74,7 +76,8 @@ export function KeywordListsPage() {
                 type="button"
                 className="primary"
                 data-testid="lists-save"
-                disabled={action.busy}
+                // saving before the stored lists arrive would replace them with nothing
+                disabled={action.busy || !data}
                 onClick={save}
               >
                 {t('common.save')}
@@ -238,7 +241,7 @@ export function KeywordListsPage() {
           </Panel>
         );
       })}
-      <AddressGroupsEditor groups={groups} onChange={setGroups} canWrite={canWrite} />
+      <AddressGroupsEditor groups={groups} onChange={setGroups} canWrite={canWrite && !!data} />
       {templateList.length > 0 && (
         <Panel title={t('policy.templates')}>
           <table className="table" data-testid="templates">
