@@ -7,13 +7,14 @@
 // reputation results are absent, as they would be for a message from an unknown relay.
 //
 //   node dist/bench/eval-spam.js [--train 70] [--folds K] [--level medium | --threshold N]
-//                                [--rules] [--sweep] [--errors] [--samples] [--json]
+//                                [--score RULE=N ...] [--rules] [--sweep] [--errors] [--samples] [--json]
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LearnQueue } from '../src/spam/bayes/classifier.js';
 import { MemoryTokenStore } from '../src/spam/bayes/token-store.js';
 import { BuiltinSpamEngine } from '../src/spam/engine.js';
 import { LEVEL_THRESHOLDS, resolveSpamSettings, spamSettingsSchema } from '../src/spam/spam-settings.js';
+import { retrainTextModel } from '../src/spam/text-model/trainer.js';
 import type { SpamVerdict } from '../src/spam/types.js';
 import { CORPUS_NAME, loadCorpus, parseCorpusMessage, type CorpusItem } from './lib/spam-corpus.js';
 
@@ -26,6 +27,7 @@ options:
   --folds K          K-fold cross-validation instead: every message is tested once
   --level LEVEL      detection level: low, medium (default), high
   --threshold N      custom threshold (3.0-10.0) instead of a level
+  --score RULE=N     another score for a rule (as spam.ruleScores does); repeatable
   --rules            how often each rule fires on tested ham and spam
   --sweep            spam and ham caught at thresholds from 3 to 10
   --errors           list the misjudged messages with their reasons
@@ -51,20 +53,24 @@ async function run(
   test: Item[],
   threshold: number | undefined,
   level: string,
-  extra: { name: string; spam: boolean; facts: Item['facts'] }[] = [],
+  ruleScores: Record<string, number>,
+  extra: { name: string; spam: boolean; facts: Item['facts']; head: string }[] = [],
 ): Promise<Scored[]> {
   const store = new MemoryTokenStore();
   const q = new LearnQueue(store);
-  for (const i of train) q.learn(i.facts, i.spam ? 'spam' : 'ham');
+  for (const i of train) q.learn(i, i.spam ? 'spam' : 'ham');
   await q.flush();
+  await retrainTextModel(store);
   const doc = spamSettingsSchema.parse(
-    threshold !== undefined ? { level: 'custom', threshold } : { level: level as 'medium' },
+    threshold !== undefined
+      ? { level: 'custom', threshold, ruleScores }
+      : { level: level as 'medium', ruleScores },
   );
   const settings = resolveSpamSettings(doc);
   const engine = new BuiltinSpamEngine({ settings: () => settings, tokens: store });
   const out: Scored[] = [];
   for (const item of [...test, ...extra.map((e) => ({ ...e, slot: -1 }))])
-    out.push({ item, verdict: await engine.score({ facts: item.facts, files: [] }, {}) });
+    out.push({ item, verdict: await engine.score({ facts: item.facts, files: [], head: item.head }, {}) });
   return out;
 }
 
@@ -117,6 +123,7 @@ async function main() {
       folds: { type: 'string' },
       level: { type: 'string', default: 'medium' },
       threshold: { type: 'string' },
+      score: { type: 'string', multiple: true, default: [] },
       rules: { type: 'boolean', default: false },
       sweep: { type: 'boolean', default: false },
       errors: { type: 'boolean', default: false },
@@ -144,6 +151,15 @@ async function main() {
     process.stderr.write(USAGE);
     process.exit(2);
   }
+  const ruleScores: Record<string, number> = {};
+  for (const s of values.score) {
+    const m = /^([A-Z0-9_]+)=(-?[0-9.]+)$/.exec(s);
+    if (!m) {
+      process.stderr.write(`--score ${s}: expected RULE=NUMBER\n${USAGE}`);
+      process.exit(2);
+    }
+    ruleScores[m[1] as string] = Number(m[2]);
+  }
   const started = Date.now();
   const items = await loadCorpus();
   const parsedMs = Date.now() - started;
@@ -156,13 +172,14 @@ async function main() {
     const extra = [];
     if (values.samples) {
       for (const x of SA_SAMPLES.filter((x) => existsSync(x.file)))
-        extra.push({ name: x.file, spam: x.spam, facts: await parseCorpusMessage(readFileSync(x.file)) });
+        extra.push({ name: x.file, spam: x.spam, ...(await parseCorpusMessage(readFileSync(x.file))) });
     }
     const all = await run(
       train,
       items.filter((i) => i.slot >= trainPercent),
       threshold,
       level,
+      ruleScores,
       extra,
     );
     scored = all.filter((s) => s.item.slot >= 0);
@@ -172,7 +189,7 @@ async function main() {
       const fold = (i: Item) => i.slot % folds === k;
       const train = items.filter((i) => !fold(i));
       trained += train.length;
-      scored.push(...(await run(train, items.filter(fold), threshold, level)));
+      scored.push(...(await run(train, items.filter(fold), threshold, level, ruleScores)));
     }
   }
   const used = threshold ?? LEVEL_THRESHOLDS[level as 'medium'];

@@ -114,6 +114,7 @@ export class Gateway {
         acceptedDomains: () => settings.current().domains.map((d) => d.name),
         scanSettings: () => settings.current().scan,
         db: store.db,
+        log,
       });
       const scanner = new Scanner(settings.current, log, {
         spam: spamStage,
@@ -369,6 +370,7 @@ export class Gateway {
     await this.queue.stop();
     await this.delivery.close();
     await this.policy.scanner.close();
+    await this.policy.spamFeedback?.close();
     await this.policy.events.close();
     await this.tracking.close();
     for (const c of this.counters) await c.close();

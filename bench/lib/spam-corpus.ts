@@ -19,6 +19,8 @@ export interface CorpusItem {
   /** 0-99 from a SHA-256 of the name: the fixed split. */
   slot: number;
   facts: Facts;
+  /** The raw message's head, for the text model (ParsedMessage.head). */
+  head: string;
 }
 
 function corpusDir(): string {
@@ -32,7 +34,10 @@ function corpusDir(): string {
 }
 
 /** A raw message (an mbox "From " line first, or not) parsed as the gateway parses it. */
-export async function parseCorpusMessage(buf: Buffer, limits = defaultScanSettings()): Promise<Facts> {
+export async function parseCorpusMessage(
+  buf: Buffer,
+  limits = defaultScanSettings(),
+): Promise<{ facts: Facts; head: string }> {
   // The mbox "From " line gives the envelope sender the collecting MTA saw.
   const sender = /^From (\S+)/.exec(buf.toString('latin1', 0, 200))?.[1] ?? '';
   const raw = splitMbox(buf)[0] ?? buf;
@@ -47,7 +52,7 @@ export async function parseCorpusMessage(buf: Buffer, limits = defaultScanSettin
     },
     limits,
   );
-  return parsed.facts;
+  return { facts: parsed.facts, head: parsed.head ?? '' };
 }
 
 export async function loadCorpus(): Promise<CorpusItem[]> {
@@ -59,9 +64,9 @@ export async function loadCorpus(): Promise<CorpusItem[]> {
       .filter((n) => n.endsWith('.txt'))
       .sort()) {
       const name = `${group}/${file}`;
-      const facts = await parseCorpusMessage(readFileSync(join(dir, name)), limits);
+      const { facts, head } = await parseCorpusMessage(readFileSync(join(dir, name)), limits);
       const slot = createHash('sha256').update(name).digest().readUInt32BE(0) % 100;
-      items.push({ name, spam: group.startsWith('spam'), slot, facts });
+      items.push({ name, spam: group.startsWith('spam'), slot, facts, head });
     }
   }
   return items;

@@ -198,4 +198,6 @@ export interface ExtractedFile {
 export interface ParsedMessage {
   facts: Facts;
   files: ExtractedFile[];
+  /** The message's first bytes as it reached the gateway, for the spam text model (messageHead). */
+  head?: string;
 }

@@ -21,6 +21,7 @@ import { openStore, type Store } from '../store/store.js';
 import { LearnQueue, type LearnSummary } from './bayes/classifier.js';
 import { KyselyTokenStore } from './bayes/kysely-store.js';
 import type { Label } from './bayes/token-store.js';
+import { retrainTextModel, type TrainingResult } from './text-model/trainer.js';
 import { CNC_TYPES, CncRepository, normalizeEntry, parseCncCsv, type CncType } from './cnc.js';
 import { listFiles, readMessages } from './mbox.js';
 import { encodeMessages, REPORT_BATCH } from './control.js';
@@ -61,6 +62,8 @@ interface Totals extends LearnSummary {
   unreadable: string[];
   /** Files that are not mail (no From, Subject, Date… header): skipped with a warning. */
   notMessages: string[];
+  /** The text model trained afterwards, when anything was learned or forgotten. */
+  textModel?: TrainingResult;
 }
 
 function emptyTotals(): Totals {
@@ -92,10 +95,11 @@ async function learnPaths(
   store: Store,
   paths: string[],
   label: Label | null,
-  progress: (t: Totals) => void,
+  progress: (t: Totals, note?: string) => void,
 ): Promise<Totals> {
   const limits = await scanLimits(store);
-  const queue = new LearnQueue(new KyselyTokenStore(store.db));
+  const tokens = new KyselyTokenStore(store.db);
+  const queue = new LearnQueue(tokens);
   const totals = emptyTotals();
   const flush = async () => {
     const s = await queue.flush();
@@ -121,7 +125,7 @@ async function learnPaths(
         }
         files.add(m.name.replace(/#\d+$/, ''));
         if (label === null) queue.forget(parsed.facts);
-        else queue.learn(parsed.facts, label);
+        else queue.learn(parsed, label);
         totals.messages++;
         if (queue.size >= BATCH) await flush();
       }
@@ -131,12 +135,23 @@ async function learnPaths(
     totals.files += files.size;
   }
   await flush();
+  // Messages already learned (skipped) may have had their features filled in, so any message
+  // read is a reason to train; training takes seconds for tens of thousands of messages.
+  if (totals.messages > 0) {
+    progress(totals, 'training the text model…');
+    totals.textModel = await retrainTextModel(tokens);
+  }
   return totals;
 }
 
+function textModelLine(r: TrainingResult | undefined): string {
+  if (!r) return '';
+  return `text model trained on ${r.nspam} spam and ${r.nham} ham in ${(r.ms / 1000).toFixed(1)} s\n`;
+}
+
 function stderrProgress(enabled: boolean, verb: string) {
-  return (t: Totals) => {
-    if (enabled) process.stderr.write(`${verb} ${t.messages} messages…\n`);
+  return (t: Totals, note?: string) => {
+    if (enabled) process.stderr.write(note ? `${note}\n` : `${verb} ${t.messages} messages…\n`);
   };
 }
 
@@ -162,7 +177,8 @@ function registerLearn(spam: Command): void {
             `${totals.relearned ? `, ${totals.relearned} moved from ${label === 'spam' ? 'ham' : 'spam'}` : ''}` +
             `${totals.skipped ? `, ${totals.skipped} already learned` : ''}` +
             `${totals.unreadable.length ? `, ${totals.unreadable.length} unreadable` : ''}` +
-            `${totals.notMessages.length ? `, ${totals.notMessages.length} files skipped (not mail)` : ''}\n`,
+            `${totals.notMessages.length ? `, ${totals.notMessages.length} files skipped (not mail)` : ''}\n` +
+            textModelLine(totals.textModel),
         );
         for (const u of totals.unreadable.slice(0, 20)) process.stderr.write(`unreadable: ${u}\n`);
         for (const u of totals.notMessages.slice(0, 5)) process.stderr.write(`not mail, skipped: ${u}\n`);
@@ -183,7 +199,10 @@ function registerLearn(spam: Command): void {
         learnPaths(store, paths, null, stderrProgress(!opts.quiet && !opts.json, 'read')),
       );
       if (opts.json) printJson(totals);
-      else process.stdout.write(`forgot ${totals.forgotten} of ${totals.messages} messages\n`);
+      else
+        process.stdout.write(
+          `forgot ${totals.forgotten} of ${totals.messages} messages\n${textModelLine(totals.textModel)}`,
+        );
       if (totals.messages === 0) throw new CliError('no message found', EXIT.notFound);
     });
 }
@@ -209,6 +228,9 @@ function registerStats(spam: Command): void {
       const out = {
         ...stats,
         lastLearned: stats.lastLearned ? new Date(stats.lastLearned).toISOString() : null,
+        textModel: stats.textModel
+          ? { ...stats.textModel, trainedAt: new Date(stats.textModel.trainedAt).toISOString() }
+          : null,
         minSpam,
         minHam,
         ready,
@@ -223,6 +245,11 @@ function registerStats(spam: Command): void {
           `tokens:        ${stats.tokens}`,
           `last learned:  ${out.lastLearned ?? 'never'}`,
           `classifier:    ${ready ? 'in use' : `not in use until ${minSpam} spam and ${minHam} ham are learned`}`,
+          `text model:    ${
+            stats.textModel
+              ? `trained on ${stats.textModel.nspam} spam and ${stats.textModel.nham} ham at ${new Date(stats.textModel.trainedAt).toISOString()}`
+              : 'not trained'
+          }`,
           `detection:     level ${out.level}, threshold ${out.threshold}`,
         ].join('\n') + '\n',
       );
@@ -237,6 +264,17 @@ function registerStats(spam: Command): void {
         throw new CliError(`--older-than: "${opts.olderThan}" is not a duration`, EXIT.usage);
       const n = await withStore(opts, (store) => new KyselyTokenStore(store.db).expire(Date.now() - ms));
       process.stdout.write(`dropped ${n} tokens\n`);
+    });
+
+  withNodeOptions(spam.command('retrain'))
+    .description('train the text model again from the learned messages (learn and forget do it too)')
+    .option('--json', 'print JSON')
+    .action(async (opts: NodeOptions & { json?: boolean }) => {
+      const r = await withStore(opts, (store) => retrainTextModel(new KyselyTokenStore(store.db)));
+      if (opts.json) printJson(r);
+      else process.stdout.write(textModelLine(r));
+      if (r.nspam + r.nham === 0)
+        throw new CliError('nothing learned yet: use sekimori spam learn', EXIT.notFound);
     });
 
   withNodeOptions(spam.command('clear'))

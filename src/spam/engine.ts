@@ -5,6 +5,7 @@ import type { Facts, ParsedMessage } from '../scan/facts.js';
 import { EngineUnavailableError } from '../scan/virus-engine.js';
 import { Bayes, type BayesResult } from './bayes/classifier.js';
 import type { TokenStore } from './bayes/token-store.js';
+import { tokenize } from './bayes/tokenizer.js';
 import { bodyRules } from './rules/body.js';
 import { gtubeRule } from './rules/gtube.js';
 import { headerRules } from './rules/headers.js';
@@ -12,6 +13,7 @@ import { authRules, reputationReasons } from './rules/inputs.js';
 import { RULES, type RuleHit, type RuleName } from './rules/scores.js';
 import { urlRules } from './rules/urls.js';
 import type { SpamSettings } from './spam-settings.js';
+import { textFeatures } from './text-model/features.js';
 import type { SpamInputs, SpamReason, SpamVerdict } from './types.js';
 
 export interface SpamEngine {
@@ -50,6 +52,12 @@ function exemption(settings: SpamSettings, facts: Facts): string | undefined {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/**
+ * Bounds of the text model's points. It may take a message past the threshold on its own, but
+ * cannot cancel much of what reputation and rules found (the bounds cost nothing on the corpus).
+ */
+const TEXT_MODEL_POINTS = { min: -4, max: 6 };
+
 export interface BuiltinSpamEngineOptions {
   settings: () => SpamSettings;
   /** Where the classifier's counts are; without one, the classifier is not used. */
@@ -76,6 +84,25 @@ export class BuiltinSpamEngine implements SpamEngine {
 
   private scoreOf(settings: SpamSettings, rule: RuleName): number {
     return settings.ruleScores[rule] ?? RULES[rule].score;
+  }
+
+  /** The text model's opinion: its log-odds times the TEXT_MODEL score, once it learned enough. */
+  private async textModelReason(
+    settings: SpamSettings,
+    parsed: ParsedMessage,
+    tokens: Set<string>,
+  ): Promise<SpamReason | undefined> {
+    const weight = this.scoreOf(settings, 'TEXT_MODEL');
+    if (!settings.bayes.textModel || weight === 0 || !this.opts.tokens) return undefined;
+    const model = await this.opts.tokens.textModel();
+    if (!model || model.nspam < settings.bayes.minSpam || model.nham < settings.bayes.minHam)
+      return undefined;
+    const margin = model.margin(textFeatures(parsed.head ?? '', tokens));
+    return {
+      rule: 'TEXT_MODEL',
+      score: round(Math.max(TEXT_MODEL_POINTS.min, Math.min(TEXT_MODEL_POINTS.max, weight * margin))),
+      detail: `log-odds ${margin.toFixed(2)} (trained on ${model.nspam} spam, ${model.nham} ham)`,
+    };
   }
 
   async score(parsed: ParsedMessage, extra: SpamInputs): Promise<SpamVerdict> {
@@ -113,10 +140,13 @@ export class BuiltinSpamEngine implements SpamEngine {
 
     const hits = [...heuristicHits(facts), ...authRules(extra.auth)];
     let bayes: BayesResult | undefined;
+    let textReason: SpamReason | undefined;
     const classifier = this.classifier(settings);
     if (classifier) {
       try {
-        bayes = await classifier.classify(facts);
+        const tokens = tokenize(facts);
+        bayes = await classifier.classifyTokens(tokens);
+        textReason = await this.textModelReason(settings, parsed, tokens);
       } catch (e) {
         // A store failure defers the message like any engine failure (SPEC §13), rather than
         // letting spam through unscored.
@@ -135,6 +165,7 @@ export class BuiltinSpamEngine implements SpamEngine {
     }
     const reasons: SpamReason[] = [
       ...hits.map((h) => ({ rule: h.rule, score: this.scoreOf(settings, h.rule), detail: h.detail })),
+      ...(textReason ? [textReason] : []),
       ...reputationReasons(extra),
     ];
     const out = verdict(reasons);

@@ -8,15 +8,20 @@
 // with the same links score higher; putting the sender or the link domains on a block list
 // would let one user's report (of a newsletter they signed up to, or of a forged From) block
 // mail for everyone, which is an administrator's decision (sender filter, URIBL local lists).
+//
+// The Bayesian counts change at once; the text model is trained again a few seconds later, once
+// for a burst of reports or releases.
 import type { ScanSettings } from '../scan/scan-settings.js';
 import { parseMessage } from '../scan/parse/index.js';
 import type { Bayes, LearnSummary } from './bayes/classifier.js';
 import type { Label } from './bayes/token-store.js';
+import type { TextModelTrainer } from './text-model/trainer.js';
 
 export class SpamFeedback {
   constructor(
     private readonly bayes: Bayes,
     private readonly limits: () => ScanSettings,
+    private readonly trainer?: TextModelTrainer,
   ) {}
 
   /** Learns messages with one label in one store batch. */
@@ -28,9 +33,17 @@ export class SpamFeedback {
         { sender: '', recipients: [], clientIp: '', helo: '', acceptedDomains: [] },
         this.limits(),
       );
-      queue.learn(parsed.facts, label);
+      queue.learn(parsed, label);
     }
-    return queue.flush();
+    const summary = await queue.flush();
+    if (summary.learned + summary.relearned > 0) this.trainer?.schedule();
+    return summary;
+  }
+
+  /** Waits for a training under way and cancels one scheduled (the gateway is stopping). */
+  async close(): Promise<void> {
+    this.trainer?.stop();
+    await this.trainer?.idle();
   }
 
   /** Quarantine release by an administrator or the recipient: the message was wanted. */

@@ -78,6 +78,8 @@ const bayes = z
     /** The classifier stays silent until it has learned this many spam and ham messages. */
     minSpam: z.number().int().min(1).default(200),
     minHam: z.number().int().min(1).default(200),
+    /** The text model (logistic regression beside the Bayesian counts), trained from the same messages. */
+    textModel: z.boolean().default(true),
     /** How long a node trusts its cache of token counts before it checks for new learning. */
     cacheTtl: duration('60s'),
   })
@@ -163,7 +165,7 @@ export interface SpamSettings {
     regex: RegExp;
     description: string;
   }[];
-  bayes: { enabled: boolean; minSpam: number; minHam: number; cacheTtl: number };
+  bayes: { enabled: boolean; minSpam: number; minHam: number; textModel: boolean; cacheTtl: number };
   graymail: { enabled: boolean; exceptions: string[] };
   social: {
     enabled: boolean;

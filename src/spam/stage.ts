@@ -13,6 +13,8 @@ import { SpamFeedback } from './feedback.js';
 import { detectGraymail, type GraymailVerdict } from './graymail.js';
 import { socialIndicators, type SocialIndicator } from './social.js';
 import type { SpamSettings } from './spam-settings.js';
+import { TextModelTrainer } from './text-model/trainer.js';
+import type { Logger } from '../util/log.js';
 import type { SpamInputs, SpamVerdict } from './types.js';
 
 /** What the stage adds to the facts (Facts.spam, .graymail, .social, .cnc). */
@@ -33,6 +35,8 @@ export interface SpamStageOptions {
   db?: Kysely<Database>;
   /** Another token store (tests); defaults to the database's. */
   tokens?: TokenStore;
+  /** Where a failed text-model training is reported. */
+  log?: Logger;
 }
 
 export class SpamStage {
@@ -56,9 +60,13 @@ export class SpamStage {
     }
     if (this.tokens) {
       const s = opts.settings().bayes;
+      const trainer = new TextModelTrainer(this.tokens, (err) =>
+        opts.log?.warn({ err }, 'spam text model training failed'),
+      );
       this.feedback = new SpamFeedback(
         new Bayes(this.tokens, { minSpam: s.minSpam, minHam: s.minHam }),
         opts.scanSettings,
+        trainer,
       );
     }
   }

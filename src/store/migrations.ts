@@ -5,6 +5,7 @@ import type { StoreKind } from './store.js';
 import { senderEventsMigration } from '../sender/events.js';
 import { dkimKeysMigration } from '../auth/dkim-keys.js';
 import { bayesMigration } from '../spam/bayes/kysely-store.js';
+import { textModelMigration } from '../spam/text-model/migration.js';
 import { dmarcResultsMigration } from '../auth/dmarc-reports.js';
 import { cncMigration } from '../spam/cnc.js';
 import { trackingStoryMigration } from '../log/tracking.js';
@@ -142,5 +143,6 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
     '0009_cluster_nodes': clusterNodesMigration(kind),
     '0010_tracking_story': trackingStoryMigration(kind),
     '0011_dmarc_results': dmarcResultsMigration(kind),
+    '0012_text_model': textModelMigration(kind),
   };
 }

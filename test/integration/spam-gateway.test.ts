@@ -29,7 +29,7 @@ after(async () => {
 });
 
 interface ScanJson {
-  facts: { spam?: { isSpam: boolean; score: number; reasons: { rule: string }[] } };
+  facts: { spam?: { isSpam: boolean; score: number; reasons: { rule: string; score: number }[] } };
   decision: { recipients: { intercept: { type: string; area?: string } }[] };
 }
 
@@ -105,6 +105,7 @@ test('spam learn changes later verdicts', async () => {
   assert.equal((await gw.cli(['spam', 'learn', '--spam', join(dir, 'spam')])).code, 0);
   const learned = await gw.cli(['spam', 'learn', '--ham', join(dir, 'ham')]);
   assert.equal(learned.code, 0, learned.stderr);
+  assert.match(learned.stdout, /text model trained on 8 spam and 8 ham/);
   const after = await scan(probe);
   assert.ok(
     after.facts.spam && before.facts.spam && after.facts.spam.score > before.facts.spam.score,
@@ -114,11 +115,17 @@ test('spam learn changes later verdicts', async () => {
     after.facts.spam?.reasons.some((x) => /^BAYES_(9|8)/.test(x.rule)),
     JSON.stringify(after.facts.spam?.reasons),
   );
+  // The text model learned from the same messages and leans the same way.
+  const textModel = after.facts.spam?.reasons.find((x) => x.rule === 'TEXT_MODEL');
+  assert.ok(textModel && textModel.score > 0, JSON.stringify(after.facts.spam?.reasons));
 });
 
 test('releasing a message from the spam quarantine teaches the classifier it was ham', async () => {
   const stats = async () =>
-    JSON.parse((await gw.cli(['spam', 'stats', '--json'])).stdout) as { nham: number };
+    JSON.parse((await gw.cli(['spam', 'stats', '--json'])).stdout) as {
+      nham: number;
+      textModel: { nham: number } | null;
+    };
   const before = (await stats()).nham;
   const [q] = JSON.parse((await gw.cli(['quarantine', 'list', '--json', '--area', 'spam'])).stdout) as {
     id: string;
@@ -127,4 +134,6 @@ test('releasing a message from the spam quarantine teaches the classifier it was
   const released = await gw.cli(['quarantine', 'release', q.id]);
   assert.equal(released.code, 0, released.stderr);
   await waitUntil(async () => (await stats()).nham === before + 1, 'learned as ham');
+  // The gateway trains the text model again a few seconds after the release.
+  await waitUntil(async () => (await stats()).textModel?.nham === before + 1, 'text model trained');
 });

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
+import { sql } from 'kysely';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STORE_KINDS, type TestStore } from '../helpers/stores.js';
@@ -17,6 +18,9 @@ import { emptyBatch } from '../../src/spam/bayes/token-store.js';
 import { CncRepository, parseCncCsv } from '../../src/spam/cnc.js';
 import { registerCnc, registerSpam } from '../../src/spam/cli.js';
 import { SpamStage } from '../../src/spam/stage.js';
+import { tokenize } from '../../src/spam/bayes/tokenizer.js';
+import { textFeatures } from '../../src/spam/text-model/features.js';
+import { retrainTextModel } from '../../src/spam/text-model/trainer.js';
 import { resolveSpamSettings, spamSettingsSchema } from '../../src/spam/spam-settings.js';
 
 async function parse(subject: string, body: string, id: string) {
@@ -54,8 +58,8 @@ for (const kind of STORE_KINDS) {
         const bayes = new Bayes(tokens, { minSpam: 3, minHam: 3 });
         const q = bayes.queue();
         for (let i = 0; i < 3; i++) {
-          q.learn((await parse(`offer ${i}`, SPAM[i] as string, `s${i}`)).facts, 'spam');
-          q.learn((await parse(`work ${i}`, HAM[i] as string, `h${i}`)).facts, 'ham');
+          q.learn(await parse(`offer ${i}`, SPAM[i] as string, `s${i}`), 'spam');
+          q.learn(await parse(`work ${i}`, HAM[i] as string, `h${i}`), 'ham');
         }
         assert.deepEqual(await q.flush(), { learned: 6, skipped: 0, relearned: 0, forgotten: 0 });
         const stats = await tokens.stats();
@@ -74,13 +78,13 @@ for (const kind of STORE_KINDS) {
 
         // Moving a message to the other label and forgetting it keep the counts exact.
         const first = (await parse('offer 0', SPAM[0] as string, 's0')).facts;
-        assert.deepEqual(await bayes.learn(first, 'spam'), {
+        assert.deepEqual(await bayes.learn({ facts: first }, 'spam'), {
           learned: 0,
           skipped: 1,
           relearned: 0,
           forgotten: 0,
         });
-        assert.equal((await bayes.learn(first, 'ham')).relearned, 1);
+        assert.equal((await bayes.learn({ facts: first }, 'ham')).relearned, 1);
         assert.deepEqual(await tokens.totals(), { nspam: 2, nham: 4 });
         assert.equal((await bayes.forget(first)).forgotten, 1);
         assert.deepEqual(await tokens.totals(), { nspam: 2, nham: 3 });
@@ -142,6 +146,59 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    test('text model: trained from the learned messages, shared with another node, follows forgetting', async () => {
+      const t: TestStore = await kind.open();
+      try {
+        const tokens = new KyselyTokenStore(t.store.db, { cacheTtl: 0 });
+        const bayes = new Bayes(tokens, { minSpam: 3, minHam: 3 });
+        const q = bayes.queue();
+        for (let i = 0; i < 3; i++) {
+          q.learn(await parse(`offer ${i}`, SPAM[i] as string, `s${i}`), 'spam');
+          q.learn(await parse(`work ${i}`, HAM[i] as string, `h${i}`), 'ham');
+        }
+        await q.flush();
+        assert.equal((await tokens.examples(100)).length, 6);
+        assert.equal(await tokens.textModel(), undefined);
+        assert.equal((await tokens.stats()).textModel, undefined);
+
+        const trained = await retrainTextModel(tokens);
+        assert.deepEqual([trained.nspam, trained.nham], [3, 3]);
+        const stats = await tokens.stats();
+        assert.deepEqual([stats.textModel?.nspam, stats.textModel?.nham], [3, 3]);
+
+        const probe = await parse('replica', 'cheap rolex replica watches luxury discount', 'p1');
+        const features = textFeatures(probe.head ?? '', tokenize(probe.facts));
+        const here = (await tokens.textModel())?.margin(features) ?? 0;
+        assert.ok(here > 0, String(here));
+        // Another node reads the same weights from the store.
+        const other = new KyselyTokenStore(t.store.db, { cacheTtl: 0 });
+        assert.equal((await other.textModel())?.margin(features), here);
+
+        // Forgetting removes the example; the next training has one spam fewer, and the other
+        // node (no cache time) sees the new model.
+        assert.equal(
+          (await bayes.forget((await parse('offer 0', SPAM[0] as string, 's0')).facts)).forgotten,
+          1,
+        );
+        assert.equal((await tokens.examples(100)).length, 5);
+        await retrainTextModel(tokens);
+        assert.equal((await other.textModel())?.nspam, 2);
+
+        // A message learned before the text model existed gets its features when learned again.
+        await sql`update bayes_seen set features = null`.execute(t.store.db);
+        assert.equal((await tokens.examples(100)).length, 0);
+        const again = bayes.queue();
+        again.learn(await parse(`offer 1`, SPAM[1] as string, `s1`), 'spam');
+        assert.equal((await again.flush()).skipped, 1);
+        assert.deepEqual(
+          (await tokens.examples(100)).map((e) => e.label),
+          ['spam'],
+        );
+      } finally {
+        await t.cleanup();
+      }
+    });
+
     test('C&C list: import, replace, list, remove, and the stage matches it', async () => {
       const t: TestStore = await kind.open();
       try {
@@ -192,6 +249,7 @@ for (const kind of STORE_KINDS) {
         assert.equal((await stage.feedback?.onReportSpam(raw))?.learned, 1);
         assert.equal((await stage.feedback?.onRelease(raw))?.relearned, 1);
         assert.deepEqual(await stage.tokens?.totals(), { nspam: 0, nham: 1 });
+        await stage.feedback?.close();
       } finally {
         await t.cleanup();
       }

@@ -240,8 +240,8 @@ describe('learning', () => {
       ['Lunch on Friday', 'Shall we move the team lunch on Friday to the new place near the station?'],
     ];
     const q = bayes.queue();
-    for (const [s, b] of spam) q.learn((await parse(message(s as string, b as string))).facts, 'spam');
-    for (const [s, b] of ham) q.learn((await parse(message(s as string, b as string))).facts, 'ham');
+    for (const [s, b] of spam) q.learn(await parse(message(s as string, b as string)), 'spam');
+    for (const [s, b] of ham) q.learn(await parse(message(s as string, b as string)), 'ham');
     assert.deepEqual(await q.flush(), { learned: 6, skipped: 0, relearned: 0, forgotten: 0 });
 
     const after = await engine.score(probe, {});
@@ -261,9 +261,9 @@ describe('learning', () => {
     // The same message again is not counted twice; learned the other way, it moves.
     const first = (await parse(message(spam[0]![0]!, spam[0]![1]!))).facts;
     first.messageId = undefined;
-    assert.equal((await bayes.learn(first, 'spam')).learned, 1);
-    assert.equal((await bayes.learn(first, 'spam')).skipped, 1);
-    assert.equal((await bayes.learn(first, 'ham')).relearned, 1);
+    assert.equal((await bayes.learn({ facts: first }, 'spam')).learned, 1);
+    assert.equal((await bayes.learn({ facts: first }, 'spam')).skipped, 1);
+    assert.equal((await bayes.learn({ facts: first }, 'ham')).relearned, 1);
     assert.deepEqual(await store.totals(), { nspam: 3, nham: 4 });
     assert.equal((await bayes.forget(first)).forgotten, 1);
     assert.deepEqual(await store.totals(), { nspam: 3, nham: 3 });
@@ -273,8 +273,8 @@ describe('learning', () => {
     const store = new MemoryTokenStore();
     const bayes = new Bayes(store, { minSpam: 3, minHam: 3 });
     const q = bayes.queue();
-    for (const [s, b] of JA_SPAM) q.learn((await parse(message(s as string, b as string))).facts, 'spam');
-    for (const [s, b] of JA_HAM) q.learn((await parse(message(s as string, b as string))).facts, 'ham');
+    for (const [s, b] of JA_SPAM) q.learn(await parse(message(s as string, b as string)), 'spam');
+    for (const [s, b] of JA_HAM) q.learn(await parse(message(s as string, b as string)), 'ham');
     await q.flush();
 
     const isoSpam = await parse(isoMessage(ISO_SPAM_SUBJECT, ISO_SPAM_BODY));

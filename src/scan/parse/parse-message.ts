@@ -13,6 +13,7 @@ import { htmlToText } from './html.js';
 import { Inspector } from './inspect.js';
 import { walkMime, type MimeLeaf } from './mime.js';
 import { decodeTransfer, findUuencoded } from './transfer.js';
+import { messageHead } from './message-head.js';
 import { UrlCollector } from './urls.js';
 
 export interface ParseContext {
@@ -205,5 +206,5 @@ export async function parseMessage(
   facts.attachments = [...inspector.attachments];
   facts.urls = [...urls.urls];
   facts.exceptions = [...budget.exceptions];
-  return { facts, files: [...inspector.files] };
+  return { facts, files: [...inspector.files], head: messageHead(raw) };
 }

@@ -3,6 +3,7 @@
 // mailbox of thousands of messages is a few database transactions, not one per token.
 import { createHash } from 'node:crypto';
 import type { Facts } from '../../scan/facts.js';
+import { encodeFeatures, textFeatures } from '../text-model/features.js';
 import { tokenize } from './tokenizer.js';
 import { emptyBatch, tokenHash, type Label, type LearnBatch, type TokenStore } from './token-store.js';
 
@@ -106,6 +107,15 @@ interface Pending {
   key: string;
   label: Label | null;
   hashes: number[];
+  /** The text model's features (encoded); absent when forgetting. */
+  features?: Buffer;
+}
+
+/** A message to learn: its facts and, for the text model, its head (ParsedMessage has both). */
+export interface LearnInput {
+  facts: Facts;
+  /** messageHead() of the raw message; without it the text model sees word tokens only. */
+  head?: string;
 }
 
 /** Collects messages to learn or forget; flush() writes them in one store batch. */
@@ -118,8 +128,14 @@ export class LearnQueue {
     return this.pending.length;
   }
 
-  learn(facts: Facts, label: Label): void {
-    this.pending.push({ key: messageKey(facts), label, hashes: hashes(tokenize(facts)) });
+  learn(message: LearnInput, label: Label): void {
+    const tokens = tokenize(message.facts);
+    this.pending.push({
+      key: messageKey(message.facts),
+      label,
+      hashes: hashes(tokens),
+      features: encodeFeatures(textFeatures(message.head ?? '', tokens)),
+    });
   }
 
   forget(facts: Facts): void {
@@ -146,6 +162,9 @@ export class LearnQueue {
       const prev = state.get(item.key) ?? null;
       if (prev === item.label) {
         if (item.label !== null) summary.skipped++;
+        // Learned before the text model existed: its features are filled in (the store keeps
+        // features already there).
+        if (item.label !== null && item.features) batch.features.set(item.key, item.features);
         continue;
       }
       if (prev !== null) add(item.hashes, prev, -1);
@@ -156,8 +175,9 @@ export class LearnQueue {
       } else summary.forgotten++;
       state.set(item.key, item.label);
       batch.seen.set(item.key, item.label);
+      if (item.label !== null && item.features) batch.features.set(item.key, item.features);
     }
-    if (batch.seen.size > 0) await this.store.apply(dropZeros(batch));
+    if (batch.seen.size > 0 || batch.features.size > 0) await this.store.apply(dropZeros(batch));
     return summary;
   }
 }
@@ -216,9 +236,9 @@ export class Bayes {
     return new LearnQueue(this.store);
   }
 
-  async learn(facts: Facts, label: Label): Promise<LearnSummary> {
+  async learn(message: LearnInput, label: Label): Promise<LearnSummary> {
     const q = this.queue();
-    q.learn(facts, label);
+    q.learn(message, label);
     return q.flush();
   }
 

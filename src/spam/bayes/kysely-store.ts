@@ -5,7 +5,17 @@
 import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
 import type { StoreKind } from '../../store/store.js';
 import type { Database } from '../../store/schema.js';
-import type { BayesStats, BayesTotals, Label, LearnBatch, TokenCounts, TokenStore } from './token-store.js';
+import type { SpamTextModelTable } from '../text-model/migration.js';
+import { TextModel } from '../text-model/model.js';
+import type {
+  BayesStats,
+  BayesTotals,
+  Label,
+  LearnBatch,
+  StoredExample,
+  TokenCounts,
+  TokenStore,
+} from './token-store.js';
 
 export interface BayesTokensTable {
   /** 48-bit token hash (tokenHash). */
@@ -31,12 +41,15 @@ export interface BayesSeenTable {
   msg_key: string;
   label: string;
   learned_at: number;
+  /** The text model's features (encodeFeatures); null for messages learned before it existed. */
+  features: Buffer | null;
 }
 
 export interface BayesTables {
   bayes_tokens: BayesTokensTable;
   bayes_meta: BayesMetaTable;
   bayes_seen: BayesSeenTable;
+  spam_text_model: SpamTextModelTable;
 }
 
 type Db = Kysely<BayesTables>;
@@ -101,6 +114,7 @@ export class KyselyTokenStore implements TokenStore {
   private readonly cacheSize: number;
   private cache = new Map<number, TokenCounts | null>();
   private meta: (BayesTotals & { version: number; checkedAt: number }) | undefined;
+  private model: { model: TextModel | undefined; version: number; checkedAt: number } | undefined;
 
   constructor(db: Kysely<Database>, opts: KyselyTokenStoreOptions = {}) {
     this.db = db as unknown as Db;
@@ -197,17 +211,34 @@ export class KyselyTokenStore implements TokenStore {
       for (const part of chunks(learned)) {
         await trx
           .insertInto('bayes_seen')
-          .values(part.map(([msg_key, label]) => ({ msg_key, label, learned_at: batch.at })))
+          .values(
+            part.map(([msg_key, label]) => ({
+              msg_key,
+              label,
+              learned_at: batch.at,
+              features: batch.features.get(msg_key) ?? null,
+            })),
+          )
           .onConflict((oc) =>
             oc.column('msg_key').doUpdateSet({
               label: sql<string>`excluded.label`,
               learned_at: sql<number>`excluded.learned_at`,
+              features: sql<Buffer | null>`excluded.features`,
             }),
           )
           .execute();
       }
       for (const part of chunks(forgotten)) {
         await trx.deleteFrom('bayes_seen').where('msg_key', 'in', part).execute();
+      }
+      for (const [key, features] of batch.features) {
+        if (batch.seen.has(key)) continue;
+        await trx
+          .updateTable('bayes_seen')
+          .set({ features })
+          .where('msg_key', '=', key)
+          .where('features', 'is', null)
+          .execute();
       }
       return updated;
     });
@@ -305,12 +336,26 @@ export class KyselyTokenStore implements TokenStore {
       .selectFrom('bayes_tokens')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst();
+    const model = await this.db
+      .selectFrom('spam_text_model')
+      .select(['nspam', 'nham', 'trained_at'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
     const updated = Number(meta?.updated_at ?? 0);
     return {
       nspam: Number(meta?.nspam ?? 0),
       nham: Number(meta?.nham ?? 0),
       tokens: Number(count?.n ?? 0),
       ...(updated > 0 ? { lastLearned: updated } : {}),
+      ...(model
+        ? {
+            textModel: {
+              nspam: Number(model.nspam),
+              nham: Number(model.nham),
+              trainedAt: Number(model.trained_at),
+            },
+          }
+        : {}),
     };
   }
 
@@ -318,6 +363,7 @@ export class KyselyTokenStore implements TokenStore {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('bayes_tokens').execute();
       await trx.deleteFrom('bayes_seen').execute();
+      await trx.deleteFrom('spam_text_model').execute();
       await trx
         .updateTable('bayes_meta')
         .set({ nspam: 0, nham: 0, version: sql<number>`version + 1`, updated_at: Date.now() })
@@ -340,5 +386,61 @@ export class KyselyTokenStore implements TokenStore {
       .execute();
     this.invalidate();
     return Number(r.numDeletedRows);
+  }
+
+  async examples(limit: number): Promise<StoredExample[]> {
+    const rows = await this.db
+      .selectFrom('bayes_seen')
+      .select(['msg_key', 'label', 'features'])
+      .where('features', 'is not', null)
+      .orderBy('learned_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      key: r.msg_key,
+      label: r.label === 'spam' ? 'spam' : 'ham',
+      features: r.features as Buffer,
+    }));
+  }
+
+  async textModel(): Promise<TextModel | undefined> {
+    const now = Date.now();
+    if (this.model && now - this.model.checkedAt < this.cacheTtl) return this.model.model;
+    const row = await this.db
+      .selectFrom('spam_text_model')
+      .select(['version'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    const version = Number(row?.version ?? 0);
+    if (!this.model || this.model.version !== version) {
+      const full = row
+        ? await this.db
+            .selectFrom('spam_text_model')
+            .select(['weights', 'nspam', 'nham'])
+            .where('id', '=', 1)
+            .executeTakeFirst()
+        : undefined;
+      const model = full ? TextModel.decode(full.weights, Number(full.nspam), Number(full.nham)) : undefined;
+      this.model = { model, version, checkedAt: now };
+    } else this.model.checkedAt = now;
+    return this.model.model;
+  }
+
+  async saveTextModel(model: TextModel, trainedAt = Date.now()): Promise<void> {
+    const values = {
+      trained_at: trainedAt,
+      nspam: model.nspam,
+      nham: model.nham,
+      weights: model.encodeWeights(),
+    };
+    const row = await this.db
+      .insertInto('spam_text_model')
+      .values({ id: 1, version: 1, ...values })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ ...values, version: sql<number>`spam_text_model.version + 1` }),
+      )
+      .returning(['version'])
+      .executeTakeFirst();
+    this.model = { model, version: Number(row?.version ?? 0), checkedAt: Date.now() };
   }
 }

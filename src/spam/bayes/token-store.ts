@@ -2,6 +2,7 @@
 // keeps 40-bit ones): fixed size, no message text in the database, and a number that
 // PostgreSQL's bigint and JavaScript both hold exactly.
 import { createHash } from 'node:crypto';
+import type { TextModel } from '../text-model/model.js';
 
 export type Label = 'spam' | 'ham';
 
@@ -23,6 +24,8 @@ export interface LearnBatch {
   nham: number;
   /** Message keys learned (with their label) or forgotten (null). */
   seen: Map<string, Label | null>;
+  /** The text model's features of the messages learned (encodeFeatures), by message key. */
+  features: Map<string, Buffer>;
   /** Epoch ms of the batch, kept as the tokens' last use. */
   at: number;
 }
@@ -31,6 +34,16 @@ export interface BayesStats extends BayesTotals {
   tokens: number;
   /** Epoch ms of the last learning, when known. */
   lastLearned?: number;
+  /** The text model in use, when one was trained. */
+  textModel?: { nspam: number; nham: number; trainedAt: number };
+}
+
+/** A learned message as the text model is trained from it. */
+export interface StoredExample {
+  key: string;
+  label: Label;
+  /** encodeFeatures() of its features. */
+  features: Uint8Array;
 }
 
 export interface TokenStore {
@@ -46,6 +59,11 @@ export interface TokenStore {
   clear(): Promise<void>;
   /** Drops rare tokens (seen at most once) not used since `before` (epoch ms); returns how many. */
   expire(before: number): Promise<number>;
+  /** The newest `limit` learned messages that have text-model features. */
+  examples(limit: number): Promise<StoredExample[]>;
+  /** The trained text model (cached; a node sees another node's training within the cache time). */
+  textModel(): Promise<TextModel | undefined>;
+  saveTextModel(model: TextModel, trainedAt?: number): Promise<void>;
 }
 
 /**
@@ -67,16 +85,17 @@ export function tokenHash(token: string): number {
 }
 
 export function emptyBatch(at = Date.now()): LearnBatch {
-  return { tokens: new Map(), nspam: 0, nham: 0, seen: new Map(), at };
+  return { tokens: new Map(), nspam: 0, nham: 0, seen: new Map(), features: new Map(), at };
 }
 
 /** Counts in memory: for the accuracy evaluation and tests, and a model of the database store. */
 export class MemoryTokenStore implements TokenStore {
   private readonly tokens = new Map<number, TokenCounts & { at: number }>();
-  private readonly learned = new Map<string, Label>();
+  private readonly learned = new Map<string, { label: Label; features?: Buffer; at: number }>();
   private nspam = 0;
   private nham = 0;
   private lastLearned: number | undefined;
+  private model: { model: TextModel; trainedAt: number } | undefined;
 
   async totals(): Promise<BayesTotals> {
     return { nspam: this.nspam, nham: this.nham };
@@ -95,7 +114,7 @@ export class MemoryTokenStore implements TokenStore {
     const out = new Map<string, Label>();
     for (const k of keys) {
       const l = this.learned.get(k);
-      if (l) out.set(k, l);
+      if (l) out.set(k, l.label);
     }
     return out;
   }
@@ -111,9 +130,15 @@ export class MemoryTokenStore implements TokenStore {
     }
     this.nspam = Math.max(0, this.nspam + batch.nspam);
     this.nham = Math.max(0, this.nham + batch.nham);
+    for (const [k, f] of batch.features) {
+      const l = this.learned.get(k);
+      if (l && !batch.seen.has(k)) l.features ??= f;
+    }
     for (const [k, l] of batch.seen) {
-      if (l === null) this.learned.delete(k);
-      else this.learned.set(k, l);
+      const features = batch.features.get(k);
+      // Deleted first so a message learned again counts as the newest.
+      this.learned.delete(k);
+      if (l !== null) this.learned.set(k, { label: l, at: batch.at, ...(features ? { features } : {}) });
     }
     this.lastLearned = batch.at;
   }
@@ -124,6 +149,15 @@ export class MemoryTokenStore implements TokenStore {
       nham: this.nham,
       tokens: this.tokens.size,
       ...(this.lastLearned !== undefined ? { lastLearned: this.lastLearned } : {}),
+      ...(this.model
+        ? {
+            textModel: {
+              nspam: this.model.model.nspam,
+              nham: this.model.model.nham,
+              trainedAt: this.model.trainedAt,
+            },
+          }
+        : {}),
     };
   }
 
@@ -131,6 +165,22 @@ export class MemoryTokenStore implements TokenStore {
     this.tokens.clear();
     this.learned.clear();
     this.nspam = this.nham = 0;
+    this.model = undefined;
+  }
+
+  async examples(limit: number): Promise<StoredExample[]> {
+    const out: StoredExample[] = [];
+    for (const [key, l] of this.learned)
+      if (l.features) out.push({ key, label: l.label, features: l.features });
+    return out.slice(-limit);
+  }
+
+  async textModel(): Promise<TextModel | undefined> {
+    return this.model?.model;
+  }
+
+  async saveTextModel(model: TextModel, trainedAt = Date.now()): Promise<void> {
+    this.model = { model, trainedAt };
   }
 
   async expire(before: number): Promise<number> {

@@ -77,10 +77,14 @@ export const RULES = {
   BAYES_05: { score: -0.5, description: 'Bayesian spam probability 1–5 %' },
   BAYES_20: { score: -0.1, description: 'Bayesian spam probability 5–20 %' },
   BAYES_50: { score: 0, description: 'Bayesian spam probability 20–80 %' },
-  BAYES_80: { score: 2.5, description: 'Bayesian spam probability 80–95 %' },
+  BAYES_80: { score: 1.5, description: 'Bayesian spam probability 80–95 %' },
   BAYES_95: { score: 4.0, description: 'Bayesian spam probability 95–99 %' },
   BAYES_99: { score: 4.5, description: 'Bayesian spam probability 99–99.9 %' },
   BAYES_999: { score: 5.0, description: 'Bayesian spam probability 99.9 % or more' },
+  TEXT_MODEL: {
+    score: 0.6,
+    description: 'the text model’s log-odds of spam; this score is points per unit, within −4 and +6',
+  },
 } as const satisfies Record<string, { score: number; description: string }>;
 
 export type RuleName = keyof typeof RULES;
