@@ -242,6 +242,7 @@ export class Gateway {
       settings.watch();
       gw.startMaintenance();
       mailStats.startRetention();
+      dmarcLog.startRetention();
       const addr = await smtp.listen();
       gw.smtpAddress = `${addr.host}:${addr.port}`;
       gw.controlServer = await startControlServer(

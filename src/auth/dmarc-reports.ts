@@ -111,9 +111,22 @@ export function dmarcRow(
 export class DmarcResultLog extends BatchWriter<DmarcResultsTable> {
   private readonly db: Db;
 
-  constructor(db: Kysely<Database>, log: Logger, flushIntervalMs = 1000) {
+  constructor(
+    private readonly database: Kysely<Database>,
+    log: Logger,
+    flushIntervalMs = 1000,
+  ) {
     super(log, 'cannot write DMARC results; will retry', flushIntervalMs);
-    this.db = db as unknown as Db;
+    this.db = database as unknown as Db;
+  }
+
+  /** Purges days older than DMARC_RETENTION_DAYS now and then every hour. */
+  startRetention(intervalMs = 3_600_000): void {
+    this.startPurging(
+      () => purgeDmarcResults(this.database, Date.now() - DMARC_RETENTION_DAYS * DAY_MS),
+      'cannot purge old DMARC results',
+      intervalMs,
+    );
   }
 
   /** Counts one message's DMARC result (nothing when its domain publishes no record). */
@@ -144,6 +157,22 @@ export class DmarcResultLog extends BatchWriter<DmarcResultsTable> {
         .execute();
     }
   }
+}
+
+/**
+ * Days of results kept: reports are sent for yesterday, and a month leaves time to send a
+ * missed day again (`sekimori dmarc report --day`).
+ */
+export const DMARC_RETENTION_DAYS = 31;
+const DAY_MS = 86_400_000;
+
+/** Removes the results of the UTC days before the day of `before` (epoch ms); returns rows removed. */
+export async function purgeDmarcResults(db: Kysely<Database>, before: number): Promise<number> {
+  const r = await (db as unknown as Db)
+    .deleteFrom('dmarc_results')
+    .where('day', '<', dayOf(before))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 /** The counted rows of the UTC days from `from` to `to` (inclusive, YYYY-MM-DD). */

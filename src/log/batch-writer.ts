@@ -13,6 +13,7 @@ export abstract class BatchWriter<T> {
   private items: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private purgeTimer: NodeJS.Timeout | undefined;
 
   /** `failureMessage` is what the warning says when a write fails ("cannot write …; will retry"). */
   constructor(
@@ -35,7 +36,16 @@ export abstract class BatchWriter<T> {
     return this.flushing;
   }
 
+  /** Runs `purge` (retention of what this log wrote) now and every `intervalMs` until close(). */
+  protected startPurging(purge: () => Promise<unknown>, failureMessage: string, intervalMs: number): void {
+    const run = () => purge().catch((err: unknown) => this.log.warn({ err }, failureMessage));
+    void run();
+    this.purgeTimer = setInterval(() => void run(), intervalMs);
+    this.purgeTimer.unref();
+  }
+
   async close(): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();

@@ -73,12 +73,10 @@ interface Increment {
 
 /** This node's counters. `count` is cheap and never throws; writes are batched. */
 export class StatsRecorder extends BatchWriter<Increment> {
-  private purgeTimer: NodeJS.Timeout | undefined;
-
   constructor(
     private readonly store: Store,
     private readonly node: string,
-    private readonly logger: Logger,
+    logger: Logger,
     flushIntervalMs = 1000,
   ) {
     super(logger, 'cannot write mail statistics; will retry', flushIntervalMs);
@@ -113,18 +111,11 @@ export class StatsRecorder extends BatchWriter<Increment> {
 
   /** Purges old minutes now and then every hour. */
   startRetention(intervalMs = PURGE_INTERVAL_MS): void {
-    const purge = () =>
-      purgeStats(this.store, Date.now() - STATS_RETENTION_MS).catch((err: unknown) =>
-        this.logger.warn({ err }, 'cannot purge old mail statistics'),
-      );
-    void purge();
-    this.purgeTimer = setInterval(() => void purge(), intervalMs);
-    this.purgeTimer.unref();
-  }
-
-  override async close(): Promise<void> {
-    if (this.purgeTimer) clearInterval(this.purgeTimer);
-    await super.close();
+    this.startPurging(
+      () => purgeStats(this.store, Date.now() - STATS_RETENTION_MS),
+      'cannot purge old mail statistics',
+      intervalMs,
+    );
   }
 }
 
