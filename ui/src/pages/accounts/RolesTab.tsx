@@ -39,7 +39,7 @@ export function RolesTab() {
     });
   };
   const add = () => {
-    if (!newName) return;
+    if (!newName || !data) return;
     const none = Object.fromEntries(sections.map((s) => [s, 'none'])) as Record<Section, Permission>;
     setRoles([...roles, { name: newName, description: '', permissions: none, builtIn: false }]);
     setNewName('');
@@ -139,7 +139,13 @@ export function RolesTab() {
                 onChange={(e) => setNewName(e.target.value)}
               />
             </Field>
-            <button type="button" data-testid="role-add" onClick={add} disabled={!newName}>
+            <button
+              type="button"
+              data-testid="role-add"
+              onClick={add}
+              // until the stored roles arrive, an added role would be overwritten by them
+              disabled={!newName || !data}
+            >
               {t('accounts.addRole')}
             </button>
           </div>
