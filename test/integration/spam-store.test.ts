@@ -308,6 +308,7 @@ describe('spam and cnc commands (SQLite)', () => {
       const ham = await run(['spam', 'learn', '--ham', ...db, join(d.dir, 'ham')]);
       assert.equal(ham.code, 0, ham.err);
       assert.match(ham.out, /learned 3 messages as ham from 3 files/);
+      assert.match(ham.out, /text model trained on 0 spam and 3 ham/);
       assert.match(ham.err, /read 3 messages/);
       const spam = await run(['spam', 'learn', '--spam', '--json', ...db, join(d.dir, 'spam.mbox')]);
       assert.equal(spam.code, 0, spam.err);
@@ -319,12 +320,22 @@ describe('spam and cnc commands (SQLite)', () => {
       assert.equal(stats.nspam, 3);
       assert.equal(stats.nham, 3);
       assert.equal(stats.ready, false, 'defaults need 200 of each');
-      assert.match((await run(['spam', 'stats', ...db])).out, /not in use until 200 spam and 200 ham/);
+      assert.deepEqual([stats.textModel.nspam, stats.textModel.nham], [3, 3]);
+      const statsText = (await run(['spam', 'stats', ...db])).out;
+      assert.match(statsText, /not in use until 200 spam and 200 ham/);
+      assert.match(statsText, /text model: +trained on 3 spam and 3 ham at \d{4}-/);
 
       const forget = await run(['spam', 'forget', '-q', ...db, join(d.dir, 'ham', '0.eml')]);
-      assert.match(forget.out, /forgot 1 of 1/);
+      assert.match(forget.out, /forgot 1 of 1 messages\ntext model trained on 3 spam and 2 ham/);
+      const retrain = await run(['spam', 'retrain', '--json', ...db]);
+      assert.equal(retrain.code, 0, retrain.err);
+      assert.deepEqual([JSON.parse(retrain.out).nspam, JSON.parse(retrain.out).nham], [3, 2]);
       assert.equal((await run(['spam', 'clear', ...db])).code, 2);
       assert.equal((await run(['spam', 'clear', '--yes', ...db])).code, 0);
+      assert.equal(JSON.parse((await run(['spam', 'stats', '--json', ...db])).out).textModel, null);
+      const nothing = await run(['spam', 'retrain', ...db]);
+      assert.equal(nothing.code, 3, 'nothing learned: not found');
+      assert.match(nothing.err, /nothing learned yet/);
 
       await writeFile(join(d.dir, 'cnc.csv'), 'type,value,description\ndomain,cnc.example,c2\nbogus,x,y\n');
       const bad = await run(['cnc', 'import', ...db, join(d.dir, 'cnc.csv')]);
