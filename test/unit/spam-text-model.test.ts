@@ -41,6 +41,14 @@ describe('message head', () => {
     assert.match(head, /\r\n\r\nThe minutes are attached\.\r\n$/);
   });
 
+  test('a Sekimori line forged lower down does not hide the sender’s headers', () => {
+    const head = messageHead(
+      Buffer.from(`${OURS}From: a@partner.test\r\n${OURS}Subject: hi\r\n\r\nbody\r\n`),
+    );
+    assert.ok(head.startsWith('From: a@partner.test\r\nReceived: from mx.partner.test'), head);
+    assert.match(head, /Subject: hi/);
+  });
+
   test('is the message from its first byte when no Sekimori line is there, at most HEAD_BYTES long', () => {
     const raw = Buffer.from(`Subject: long\r\nX-Folded: a\r\n b\r\n\r\n${'x'.repeat(10_000)}`);
     const head = messageHead(raw);
@@ -94,7 +102,9 @@ function toyExamples(): TextExample[] {
     out.push({
       key: `k${String(i).padStart(2, '0')}`,
       label: spam ? 'spam' : 'ham',
-      features: textFeatures(`Subject: ${words[i % 5]} ${i}`, [...words.slice(0, 3 + (i % 3)), 'the', 'and']),
+      features: encodeFeatures(
+        textFeatures(`Subject: ${words[i % 5]} ${i}`, [...words.slice(0, 3 + (i % 3)), 'the', 'and']),
+      ),
     });
   }
   return out;

@@ -2,6 +2,8 @@
 // Header fields written after Sekimori received the message (its own Received line and what
 // mailbox servers add above it) and its X-Sekimori-* verdict headers are left out, so a
 // message learned from a user's mailbox or from quarantine looks as it did when it was scored.
+// Only the topmost Sekimori line counts: ours is always above anything the sender wrote, so a
+// forged one further down cannot hide the sender's own headers from the model.
 
 /** Bytes of the message the model reads (Sculley and Wachman's 3,000). */
 export const HEAD_BYTES = 3000;
@@ -26,10 +28,7 @@ export function messageHead(raw: Buffer): string {
   const end = /\r?\n\r?\n/.exec(text);
   const headerEnd = end ? end.index + end[0].length : text.length;
   const fields = headerFields(text.slice(0, headerEnd));
-  let first = 0;
-  fields.forEach((f, i) => {
-    if (OUR_RECEIVED.test(f)) first = i + 1;
-  });
+  const first = fields.findIndex((f) => OUR_RECEIVED.test(f)) + 1;
   const kept = fields.slice(first).filter((f) => !OUR_HEADER.test(f));
   return (kept.join('') + text.slice(headerEnd)).slice(0, HEAD_BYTES);
 }

@@ -5,15 +5,15 @@
 // message kept in the store, in an order fixed by the messages' keys, so the result does not
 // depend on whether spam or ham was learned first.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Label } from '../bayes/token-store.js';
-import { FEATURE_BITS } from './features.js';
+import type { StoredExample } from '../bayes/token-store.js';
+import { decodeFeatures, FEATURE_BITS } from './features.js';
 
-export interface TextExample {
-  /** messageKey() of the learned message: its place in the training order. */
-  key: string;
-  label: Label;
-  features: Uint32Array;
-}
+/**
+ * A learned message: its key (messageKey(), its place in the training order), label and
+ * encoded features, decoded one at a time while training so tens of thousands of examples
+ * take a few kilobytes each.
+ */
+export type TextExample = StoredExample;
 
 export interface TrainOptions {
   /** Passes over the examples. */
@@ -75,10 +75,11 @@ export async function trainTextModel(
   let done = 0;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     for (const ex of ordered) {
-      if (ex.features.length === 0) continue;
-      const p = 1 / (1 + Math.exp(-model.margin(ex.features)));
-      const step = (o.rate * ((ex.label === 'spam' ? 1 : 0) - p)) / Math.sqrt(ex.features.length);
-      for (const f of ex.features) w[f] = (w[f] as number) + step;
+      const features = decodeFeatures(ex.features);
+      if (features.length === 0) continue;
+      const p = 1 / (1 + Math.exp(-model.margin(features)));
+      const step = (o.rate * ((ex.label === 'spam' ? 1 : 0) - p)) / Math.sqrt(features.length);
+      for (const f of features) w[f] = (w[f] as number) + step;
       if (++done % o.yieldEvery === 0) await nextTurn();
     }
   }

@@ -1,7 +1,6 @@
 // Training the text model from what the store has learned: after `sekimori spam learn`, and on
 // a gateway after reports and releases (a few seconds later, once for a burst of them).
 import type { TokenStore } from '../bayes/token-store.js';
-import { decodeFeatures } from './features.js';
 import { trainTextModel, type TrainOptions } from './model.js';
 
 /** The newest learned messages the model is trained from (older ones keep teaching Bayes). */
@@ -18,9 +17,7 @@ export async function retrainTextModel(
   options: Partial<TrainOptions> = {},
 ): Promise<TrainingResult> {
   const started = Date.now();
-  const stored = await store.examples(MAX_EXAMPLES);
-  const examples = stored.map((e) => ({ key: e.key, label: e.label, features: decodeFeatures(e.features) }));
-  const model = await trainTextModel(examples, options);
+  const model = await trainTextModel(await store.examples(MAX_EXAMPLES), options);
   await store.saveTextModel(model);
   return { nspam: model.nspam, nham: model.nham, ms: Date.now() - started };
 }
