@@ -49,19 +49,25 @@ const HAM = [
   'team lunch friday station',
 ];
 
+/** The three spam and three ham samples learned in one batch through a store without cache time. */
+async function learnSamples(t: TestStore) {
+  const tokens = new KyselyTokenStore(t.store.db, { cacheTtl: 0 });
+  const bayes = new Bayes(tokens, { minSpam: 3, minHam: 3 });
+  const q = bayes.queue();
+  for (let i = 0; i < 3; i++) {
+    q.learn(await parse(`offer ${i}`, SPAM[i] as string, `s${i}`), 'spam');
+    q.learn(await parse(`work ${i}`, HAM[i] as string, `h${i}`), 'ham');
+  }
+  return { tokens, bayes, learned: await q.flush() };
+}
+
 for (const kind of STORE_KINDS) {
   describe(`spam store on ${kind.name}`, () => {
     test('learning in batches, scoring through the cache, unlearning, another node sees it', async () => {
       const t: TestStore = await kind.open();
       try {
-        const tokens = new KyselyTokenStore(t.store.db, { cacheTtl: 0 });
-        const bayes = new Bayes(tokens, { minSpam: 3, minHam: 3 });
-        const q = bayes.queue();
-        for (let i = 0; i < 3; i++) {
-          q.learn(await parse(`offer ${i}`, SPAM[i] as string, `s${i}`), 'spam');
-          q.learn(await parse(`work ${i}`, HAM[i] as string, `h${i}`), 'ham');
-        }
-        assert.deepEqual(await q.flush(), { learned: 6, skipped: 0, relearned: 0, forgotten: 0 });
+        const { tokens, bayes, learned } = await learnSamples(t);
+        assert.deepEqual(learned, { learned: 6, skipped: 0, relearned: 0, forgotten: 0 });
         const stats = await tokens.stats();
         assert.equal(stats.nspam, 3);
         assert.equal(stats.nham, 3);
@@ -149,14 +155,7 @@ for (const kind of STORE_KINDS) {
     test('text model: trained from the learned messages, shared with another node, follows forgetting', async () => {
       const t: TestStore = await kind.open();
       try {
-        const tokens = new KyselyTokenStore(t.store.db, { cacheTtl: 0 });
-        const bayes = new Bayes(tokens, { minSpam: 3, minHam: 3 });
-        const q = bayes.queue();
-        for (let i = 0; i < 3; i++) {
-          q.learn(await parse(`offer ${i}`, SPAM[i] as string, `s${i}`), 'spam');
-          q.learn(await parse(`work ${i}`, HAM[i] as string, `h${i}`), 'ham');
-        }
-        await q.flush();
+        const { tokens, bayes } = await learnSamples(t);
         assert.equal((await tokens.examples(100)).length, 6);
         assert.equal(await tokens.textModel(), undefined);
         assert.equal((await tokens.stats()).textModel, undefined);
